@@ -1,0 +1,1 @@
+"""The autograder: nbgrader configuration, hidden-test checks, grading pipeline, CLI."""

@@ -1,0 +1,89 @@
+"""The judge: compares what student code returned with the reference, in plain words."""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class Verdict:
+    """One comparison: what was checked, whether it passed, and why not."""
+
+    what: str
+    passed: bool
+    message: str = ""
+
+
+class Judge:
+    """Collects verdicts. Every method records one and returns whether it passed."""
+
+    def __init__(self):
+        self.verdicts: list[Verdict] = []
+
+    def record(self, what: str, passed: bool, message: str = "") -> bool:
+        self.verdicts.append(Verdict(what, bool(passed), "" if passed else message))
+        return bool(passed)
+
+    def call(self, what: str, fn, *args, **kwargs):
+        """Call student code; an exception becomes a failed verdict and ``None`` is returned."""
+        try:
+            return fn(*args, **kwargs)
+        except Exception as err:  # student code may raise anything
+            last = traceback.extract_tb(err.__traceback__)[-1:]
+            where = f" (line {last[0].lineno})" if last else ""
+            self.record(what, False, f"{what} raised {type(err).__name__}: {err}{where}")
+            return None
+
+    def close(self, what: str, got, expected, tol: float = 1e-7, hint: str = "") -> bool:
+        """``got`` is a real array of ``expected``'s shape, equal up to relative error ``tol``."""
+        expected = np.asarray(expected)
+        if got is None:
+            return self.record(what, False, f"{what}: got None")
+        # exact types only: an ndarray subclass or an object with a clever __eq__ is refused
+        if not (type(got) in (np.ndarray, float, int) or isinstance(got, (np.floating,
+                                                                           np.integer))):
+            return self.record(what, False, f"{what}: expected a numpy array or number, "
+                               f"got {type(got).__name__}")
+        got = np.asarray(got)
+        if got.shape != expected.shape:
+            return self.record(what, False, f"{what}: shape {got.shape}, expected "
+                               f"{expected.shape}")
+        if got.dtype.kind not in "fiu":
+            return self.record(what, False, f"{what}: dtype {got.dtype}, expected floats")
+        got64 = got.astype(np.float64)
+        if not np.all(np.isfinite(got64)):
+            return self.record(what, False, f"{what}: contains inf or nan")
+        exp64 = expected.astype(np.float64)
+        err = np.abs(got64 - exp64) / np.maximum(1e-8, np.abs(got64) + np.abs(exp64))
+        worst = float(err.max()) if err.size else 0.0
+        message = f"{what}: relative error {worst:.1e} (allowed {tol:g})"
+        return self.record(what, worst <= tol, message + (f"; {hint}" if hint else ""))
+
+    def dtype(self, what: str, got, dtype) -> bool:
+        got_dtype = getattr(got, "dtype", None)
+        return self.record(what, got_dtype == np.dtype(dtype),
+                           f"{what}: dtype {got_dtype}, expected {np.dtype(dtype)}")
+
+    def unmodified(self, what: str, before, after) -> bool:
+        return self.record(what, np.array_equal(before, after),
+                           f"{what} was modified in place; inputs must be left unchanged")
+
+    def equal(self, what: str, got, expected, message: str = "") -> bool:
+        try:
+            if type(expected) is np.ndarray:
+                same = type(got) is np.ndarray and bool(np.array_equal(got, expected))
+            else:
+                same = type(got) is type(expected) and bool(got == expected)
+        except Exception:  # a student object whose comparison raises
+            same = False
+        return self.record(what, same, message or f"{what}: wrong value")
+
+    @property
+    def passed(self) -> bool:
+        return all(v.passed for v in self.verdicts)
+
+    def failures(self) -> list[Verdict]:
+        return [v for v in self.verdicts if not v.passed]

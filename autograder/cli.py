@@ -1,0 +1,33 @@
+"""The ``course`` command line (instructors and students)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def _release(args) -> int:
+    from autograder.release import release
+
+    written = release(assignments=args.assignment or None)
+    for path in written:
+        print(f"released {path}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="course", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("release", help="regenerate notebooks/ from solutions/ (nbgrader)")
+    p.add_argument("--assignment", action="append", help="only this assignment (repeatable)")
+    p.set_defaults(func=_release)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
