@@ -86,6 +86,12 @@ def silu_local_grad(x):
     return s * (1 + x * (1 - s))
 
 
+def _keep_float_dtype(x, out):
+    # erf and the float64 constants promote float32; hand back x's float dtype.
+    dtype = getattr(x, "dtype", None)
+    return out.astype(dtype, copy=False) if dtype is not None and dtype.kind == "f" else out
+
+
 def _gelu_safe(x):
     # Beyond |x| = 40 the Gaussian density is exactly 0 in float64 and the
     # tanh form is saturated; clipping keeps x**2 and x**3 finite for any x.
@@ -99,10 +105,11 @@ def gelu(x, approximate="none"):
     """
     if approximate == "tanh":
         xc = _gelu_safe(x)
-        return 0.5 * x * (1 + np.tanh(SQRT_2_OVER_PI * (xc + GELU_TANH_COEF * xc**3)))
+        out = 0.5 * x * (1 + np.tanh(SQRT_2_OVER_PI * (xc + GELU_TANH_COEF * xc**3)))
+        return _keep_float_dtype(x, out)
     if approximate != "none":
         raise ValueError(f'approximate: expected "none" or "tanh", got {approximate!r}')
-    return 0.5 * x * (1 + erf(x / SQRT_2))
+    return _keep_float_dtype(x, 0.5 * x * (1 + erf(x / SQRT_2)))
 
 
 def gelu_local_grad(x, approximate="none"):
@@ -112,7 +119,8 @@ def gelu_local_grad(x, approximate="none"):
         inner = SQRT_2_OVER_PI * (xc + GELU_TANH_COEF * xc**3)
         t = np.tanh(inner)
         dinner = SQRT_2_OVER_PI * (1 + 3 * GELU_TANH_COEF * xc**2)
-        return 0.5 * (1 + t) + 0.5 * xc * (1 - t * t) * dinner
+        return _keep_float_dtype(x, 0.5 * (1 + t) + 0.5 * xc * (1 - t * t) * dinner)
     if approximate != "none":
         raise ValueError(f'approximate: expected "none" or "tanh", got {approximate!r}')
-    return 0.5 * (1 + erf(x / SQRT_2)) + xc * INV_SQRT_2PI * np.exp(-0.5 * xc * xc)
+    local = 0.5 * (1 + erf(x / SQRT_2)) + xc * INV_SQRT_2PI * np.exp(-0.5 * xc * xc)
+    return _keep_float_dtype(x, local)
