@@ -87,3 +87,35 @@ def positive(name: str, value, *, allow_zero: bool = False) -> float:
         bound = ">= 0" if allow_zero else "> 0"
         raise ValueError(f"{name}: expected a finite number {bound}, got {value}")
     return float(value)
+
+
+def integer(name: str, value, minimum: int = 1, *, allow_none: bool = False):
+    """Check a whole number >= ``minimum`` (bools refused); ``None`` passes with ``allow_none``."""
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        also = " or None" if allow_none else ""
+        raise TypeError(f"{name}: expected an int >= {minimum}{also}, "
+                        f"got {type(value).__name__} {value!r:.40}")
+    if value < minimum:
+        raise ValueError(f"{name}: expected an int >= {minimum}, got {value}")
+    return int(value)
+
+
+def float_dtype(dtype) -> np.dtype:
+    """Check ``dtype`` names float32 or float64 and return it as an np.dtype."""
+    try:
+        dt = np.dtype(dtype)
+    except TypeError as err:
+        raise TypeError(f"dtype: expected np.float32 or np.float64, got {dtype!r}") from err
+    if dt not in (np.dtype(np.float32), np.dtype(np.float64)):
+        raise ValueError(f"dtype: expected np.float32 or np.float64, got {dt}")
+    return dt
+
+
+def choice(name: str, value, options) -> str:
+    """Check ``value`` is one of ``options`` (any iterable of names)."""
+    if value not in options:
+        raise ValueError(f"{name}: expected one of {', '.join(map(repr, options))}, "
+                         f"got {value!r}")
+    return value

@@ -15,13 +15,13 @@ with X of shape (N, ...) in ``dtype`` (float64 by default) and y of shape
 from __future__ import annotations
 
 import codecs
-import numbers
 import os
 import pickle
 from pathlib import Path
 
 import numpy as np
 
+from course import _checks
 from course._checks import positive
 
 CIFAR10_CLASSES = (
@@ -34,29 +34,11 @@ CIFAR10_URL = "https://www.cs.toronto.edu/~kriz/cifar.html"
 
 # ---------------------------------------------------------------- argument checks
 
-def _count(name: str, value, minimum: int = 0) -> int:
-    """Check an integer count is >= ``minimum``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name}: expected an integer, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name}: expected an integer >= {minimum}, got {value}")
-    return int(value)
-
 
 def _seed(value):
     """Check a seed: None or an integer >= 0."""
-    return None if value is None else _count("seed", value, 0)
+    return None if value is None else _checks.integer("seed", value, 0)
 
-
-def _float_dtype(dtype) -> np.dtype:
-    """Check ``dtype`` is float32 or float64."""
-    try:
-        dt = np.dtype(dtype)
-    except TypeError as err:
-        raise TypeError(f"dtype: expected np.float32 or np.float64, got {dtype!r}") from err
-    if dt not in (np.dtype(np.float32), np.dtype(np.float64)):
-        raise ValueError(f"dtype: expected np.float32 or np.float64, got {dt}")
-    return dt
 
 
 # ---------------------------------------------------------------- the spiral
@@ -79,10 +61,10 @@ def make_spiral(num_classes=3, points_per_class=100, noise=0.2, seed=0, dtype=np
     - X: array of shape (K * N, 2), rows ordered arm by arm
     - y: int64 array of shape (K * N,), y[i] = arm of X[i]
     """
-    K = _count("num_classes", num_classes, 1)
-    N = _count("points_per_class", points_per_class, 1)
+    K = _checks.integer("num_classes", num_classes, 1)
+    N = _checks.integer("points_per_class", points_per_class, 1)
     noise = positive("noise", noise, allow_zero=True)
-    dt = _float_dtype(dtype)
+    dt = _checks.float_dtype(dtype)
     rng = np.random.default_rng(_seed(seed))
 
     X = np.zeros((K * N, 2))
@@ -127,12 +109,12 @@ def load_digits(num_val=200, num_test=300, seed=0, dtype=np.float64, normalize=T
     """
     from sklearn.datasets import load_digits as sklearn_digits
 
-    num_val = _count("num_val", num_val)
-    num_test = _count("num_test", num_test)
+    num_val = _checks.integer("num_val", num_val, 0)
+    num_test = _checks.integer("num_test", num_test, 0)
     if num_val + num_test >= DIGITS_SIZE:
         raise ValueError(f"num_val + num_test: expected at most {DIGITS_SIZE - 1} so that a "
                          f"training set remains, got {num_val} + {num_test}")
-    dt = _float_dtype(dtype)
+    dt = _checks.float_dtype(dtype)
     rng = np.random.default_rng(_seed(seed))
 
     digits = sklearn_digits()
@@ -247,10 +229,10 @@ def load_cifar10(root, num_training=49000, num_validation=1000, num_test=1000,
     if not isinstance(root, (str, os.PathLike)):
         raise TypeError(f"root: expected a folder path (str or pathlib.Path), "
                         f"got {type(root).__name__}")
-    num_training = _count("num_training", num_training, 1)
-    num_validation = _count("num_validation", num_validation)
-    num_test = _count("num_test", num_test)
-    dt = _float_dtype(dtype)
+    num_training = _checks.integer("num_training", num_training, 1)
+    num_validation = _checks.integer("num_validation", num_validation, 0)
+    num_test = _checks.integer("num_test", num_test, 0)
+    dt = _checks.float_dtype(dtype)
 
     root = Path(root).expanduser()
     if not root.is_dir():
@@ -315,7 +297,7 @@ def iterate_minibatches(X, y, batch_size, seed=None, shuffle=True):
     """
     X = np.asarray(X)
     y = np.asarray(y)
-    batch_size = _count("batch_size", batch_size, 1)
+    batch_size = _checks.integer("batch_size", batch_size, 1)
     if X.ndim == 0 or y.shape != (len(X),):
         raise ValueError(f"y: expected shape ({len(X) if X.ndim else 'N'},), one label per "
                          f"row of X of shape {X.shape}, got {y.shape}")

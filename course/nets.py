@@ -42,13 +42,6 @@ INITS = {"he": 2.0, "xavier": 1.0}
 
 # ---------------------------------------------------------------- argument checks
 
-def _positive_int(name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name}: expected a positive int, got {type(value).__name__} {value!r}")
-    if value < 1:
-        raise ValueError(f"{name}: expected a positive int, got {value}")
-    return int(value)
-
 
 def _weight_scale(weight_scale):
     if isinstance(weight_scale, str):
@@ -59,21 +52,6 @@ def _weight_scale(weight_scale):
     return _checks.positive("weight_scale", weight_scale, allow_zero=True)
 
 
-def _float_dtype(dtype) -> np.dtype:
-    try:
-        dt = np.dtype(dtype)
-    except TypeError as err:
-        raise TypeError(f"dtype: expected np.float32 or np.float64, got {dtype!r}") from err
-    if dt not in (np.dtype(np.float32), np.dtype(np.float64)):
-        raise ValueError(f"dtype: expected np.float32 or np.float64, got {dt}")
-    return dt
-
-
-def _choice(name: str, value, options: dict) -> str:
-    if value not in options:
-        raise ValueError(f"{name}: expected one of {', '.join(map(repr, options))}, "
-                         f"got {value!r}")
-    return value
 
 
 def init_weight(fan_in: int, fan_out: int, weight_scale) -> np.ndarray:
@@ -152,9 +130,9 @@ class TwoLayerNet(_Net):
 
     def __init__(self, input_dim=3 * 32 * 32, hidden_dim=100, num_classes=10,
                  weight_scale=1e-3, reg=0.0):
-        input_dim = _positive_int("input_dim", input_dim)
-        hidden_dim = _positive_int("hidden_dim", hidden_dim)
-        num_classes = _positive_int("num_classes", num_classes)
+        input_dim = _checks.integer("input_dim", input_dim)
+        hidden_dim = _checks.integer("hidden_dim", hidden_dim)
+        num_classes = _checks.integer("num_classes", num_classes)
         weight_scale = _weight_scale(weight_scale)
         self.reg = _checks.positive("reg", reg, allow_zero=True)
         # W1 is drawn first, then W2, and nothing else: seeds reproduce CS231n.
@@ -221,14 +199,14 @@ class FullyConnectedNet(_Net):
         if not isinstance(hidden_dims, (list, tuple)):
             raise TypeError(f"hidden_dims: expected a list of positive ints, "
                             f"got {type(hidden_dims).__name__}")
-        hidden_dims = [_positive_int(f"hidden_dims[{i}]", h) for i, h in enumerate(hidden_dims)]
-        input_dim = _positive_int("input_dim", input_dim)
-        num_classes = _positive_int("num_classes", num_classes)
+        hidden_dims = [_checks.integer(f"hidden_dims[{i}]", h) for i, h in enumerate(hidden_dims)]
+        input_dim = _checks.integer("input_dim", input_dim)
+        num_classes = _checks.integer("num_classes", num_classes)
         weight_scale = _weight_scale(weight_scale)
         self.reg = _checks.positive("reg", reg, allow_zero=True)
-        self.dtype = _float_dtype(dtype)
-        self.activation = _choice("activation", activation, ACTIVATIONS)
-        self.loss_name = _choice("loss", loss, LOSSES)
+        self.dtype = _checks.float_dtype(dtype)
+        self.activation = _checks.choice("activation", activation, ACTIVATIONS)
+        self.loss_name = _checks.choice("loss", loss, LOSSES)
         self.num_layers = len(hidden_dims) + 1
         if seed is not None:
             np.random.seed(seed)

@@ -29,20 +29,10 @@ that reads like the call that made it):
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 
 from course import _checks
-
-
-def _count(name: str, value, minimum: int) -> int:
-    """Check an integer argument (an epoch index or a number of epochs) is >= minimum."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name}: expected an int, got {type(value).__name__} {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name}: expected an int >= {minimum}, got {value}")
-    return int(value)
 
 
 def _factor(name: str, value) -> float:
@@ -66,11 +56,11 @@ class Schedule:
         return {}
 
     def __call__(self, t) -> float:
-        return float(self.rate(_count("t", t, 0)))
+        return float(self.rate(_checks.integer("t", t, 0)))
 
     def rates(self, num_epochs: int) -> np.ndarray:
         """The learning rates of epochs 0 .. num_epochs - 1, for plotting."""
-        num_epochs = _count("num_epochs", num_epochs, 0)
+        num_epochs = _checks.integer("num_epochs", num_epochs, 0)
         return np.array([self(t) for t in range(num_epochs)], dtype=np.float64)
 
     def __repr__(self) -> str:
@@ -97,7 +87,7 @@ class StepDecay(Schedule):
     def __init__(self, lr0, drop=0.5, every=10):
         self.lr0 = _checks.positive("lr0", lr0)
         self.drop = _factor("drop", drop)
-        self.every = _count("every", every, 1)
+        self.every = _checks.integer("every", every, 1)
 
     def rate(self, t):
         return self.lr0 * self.drop ** (t // self.every)
@@ -149,7 +139,7 @@ class Cosine(Schedule):
 
     def __init__(self, lr0, total, lr_min=0.0):
         self.lr0 = _checks.positive("lr0", lr0)
-        self.total = _count("total", total, 1)
+        self.total = _checks.integer("total", total, 1)
         self.lr_min = _checks.positive("lr_min", lr_min, allow_zero=True)
         if self.lr_min > self.lr0:
             raise ValueError(f"lr_min: expected a number <= lr0 = {self.lr0}, "
@@ -177,7 +167,7 @@ class LinearWarmup(Schedule):
 
     def __init__(self, lr0, warmup, after=None):
         self.lr0 = _checks.positive("lr0", lr0)
-        self.warmup = _count("warmup", warmup, 1)
+        self.warmup = _checks.integer("warmup", warmup, 1)
         if after is not None and not callable(after):
             raise TypeError(f"after: expected a schedule (a callable t -> rate) or None, "
                             f"got {type(after).__name__}")
@@ -241,7 +231,7 @@ def apply_schedule(optim_config, schedule, t) -> float:
     if not callable(schedule):
         raise TypeError(f"schedule: expected a callable t -> learning rate, "
                         f"got {type(schedule).__name__}")
-    t = _count("t", t, 0)
+    t = _checks.integer("t", t, 0)
     lr = _checks.positive(f"schedule({t})", schedule(t), allow_zero=True)
     optim_config["learning_rate"] = lr
     return lr

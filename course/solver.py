@@ -51,16 +51,6 @@ DEFAULTS = {
 DATA_KEYS = ("X_train", "y_train", "X_val", "y_val")
 
 
-def _count(name: str, value, allow_none: bool = False):
-    if value is None and allow_none:
-        return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        expected = "a positive int or None" if allow_none else "a positive int"
-        raise TypeError(f"{name}: expected {expected}, got {type(value).__name__} {value!r}")
-    if value < 1:
-        raise ValueError(f"{name}: expected a positive int, got {value}")
-    return int(value)
-
 
 def _check_model(model):
     if not isinstance(getattr(model, "params", None), dict):
@@ -135,16 +125,18 @@ class Solver:
                             f"got {type(opts['optim_config']).__name__}")
         self.optim_config = opts["optim_config"]
         self.lr_decay = _checks.positive("lr_decay", opts["lr_decay"])
-        self.batch_size = _count("batch_size", opts["batch_size"])
-        self.num_epochs = _count("num_epochs", opts["num_epochs"])
-        self.num_train_samples = _count("num_train_samples", opts["num_train_samples"], True)
-        self.num_val_samples = _count("num_val_samples", opts["num_val_samples"], True)
+        self.batch_size = _checks.integer("batch_size", opts["batch_size"])
+        self.num_epochs = _checks.integer("num_epochs", opts["num_epochs"])
+        self.num_train_samples = _checks.integer("num_train_samples", opts["num_train_samples"],
+                                                 allow_none=True)
+        self.num_val_samples = _checks.integer("num_val_samples", opts["num_val_samples"],
+                                               allow_none=True)
         self.checkpoint_name = opts["checkpoint_name"]
         if self.checkpoint_name is not None and not isinstance(self.checkpoint_name,
                                                                 (str, os.PathLike)):
             raise TypeError(f"checkpoint_name: expected a str, a path or None, "
                             f"got {type(self.checkpoint_name).__name__}")
-        self.print_every = _count("print_every", opts["print_every"])
+        self.print_every = _checks.integer("print_every", opts["print_every"])
         self.verbose = bool(opts["verbose"])
         self.schedule = opts["schedule"]
         if self.schedule is not None:
@@ -224,8 +216,8 @@ class Solver:
         Returns:
         - acc: float in [0, 1]
         """
-        num_samples = _count("num_samples", num_samples, allow_none=True)
-        batch_size = _count("batch_size", batch_size)
+        num_samples = _checks.integer("num_samples", num_samples, allow_none=True)
+        batch_size = _checks.integer("batch_size", batch_size)
         N = X.shape[0]
         if num_samples is not None and N > num_samples:
             mask = self._sample(N, num_samples)

@@ -18,7 +18,6 @@ matplotlib and the course modules are imported inside the functions, so
 from __future__ import annotations
 
 import inspect
-import numbers
 import sys
 
 import numpy as np
@@ -30,13 +29,6 @@ VANISHING = 0.05
 
 _BLUE, _RED, _GREEN, _YELLOW = "#4a6fa5", "#c0392b", "#2a7f2a", "#ffd166"
 
-
-def _count(name, value, minimum=1):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name}: expected an int >= {minimum}, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name}: expected an int >= {minimum}, got {value}")
-    return int(value)
 
 
 def _callable(name, f):
@@ -129,7 +121,7 @@ def activation_curves(name, alpha=None, x_range=(-5, 5), num=401):
         low = high = np.nan
     if not (np.isfinite(low) and np.isfinite(high) and low < high):
         raise ValueError(f"x_range: expected finite (low, high) with low < high, got {x_range}")
-    x = np.linspace(low, high, _count("num", num, 2))
+    x = np.linspace(low, high, _checks.integer("num", num, 2))
     forward, backward = ACTIVATIONS[name]
     default = inspect.signature(forward).parameters.get("alpha")
     if default is not None:
@@ -209,7 +201,7 @@ def random_direction(params, rng):
 def _steps(span, num):
     """num points from -span to span, exactly symmetric, with an exact 0 when num is odd."""
     span = _checks.positive("span", span)
-    half = (_count("num", num, 2) - 1) / 2
+    half = (_checks.integer("num", num, 2) - 1) / 2
     return span * (np.arange(num) - half) / half
 
 
@@ -338,7 +330,7 @@ def decision_grid(predict, X, resolution=200, padding=0.5):
     """
     _callable("predict", predict)
     X = _check_points(X)
-    res = _count("resolution", resolution, 2)
+    res = _checks.integer("resolution", resolution, 2)
     pad = _checks.positive("padding", padding, allow_zero=True)
     lo, hi = X.min(axis=0) - pad, X.max(axis=0) + pad
     hi = np.where(hi > lo, hi, lo + 1.0)  # a single point with no padding still gets a box
@@ -430,7 +422,7 @@ def plot_templates(W, image_shape=(8, 8), labels=None, ncols=None, ax=None):
     K = len(images)
     if labels is not None and len(labels) != K:
         raise ValueError(f"labels: expected {K} labels, one per column of W, got {len(labels)}")
-    ncols = min(K, 10) if ncols is None else _count("ncols", ncols)
+    ncols = min(K, 10) if ncols is None else _checks.integer("ncols", ncols)
     nrows = -(-K // ncols)
     h, w = images[0].shape[:2]
     gap_x, gap_y = 0.1 * w, (0.35 if labels is not None else 0.1) * h
@@ -513,7 +505,7 @@ def plot_histograms(arrays_per_layer, title=None, bins=30, hist_range=None, fig=
     fig, axes = _grid_axes(fig, len(checked), min(len(checked), 5), (2.4, 2.4),
                        margins=(0.5, 0.35, 0.15, 0.85 if title else 0.6))
     for ax, (name, a) in zip(axes, checked):
-        counts, edges = np.histogram(a, bins=_count("bins", bins), range=hist_range)
+        counts, edges = np.histogram(a, bins=_checks.integer("bins", bins), range=hist_range)
         ax.stairs(counts, edges, fill=True, color=_BLUE, alpha=0.8)
         ax.set_title(f"{name}\nmean {a.mean():.3g}, std {a.std():.3g}", fontsize="small")
         ax.tick_params(labelsize="x-small")
