@@ -154,8 +154,9 @@ def adam(w, dw, config=None):
     t = int(t) + 1
     m = (beta1 * m + (1 - beta1) * dw).astype(w.dtype, copy=False)
     v = (beta2 * v + (1 - beta2) * dw * dw).astype(w.dtype, copy=False)
-    # Without the correction the first steps would be far too small: m and v
-    # start at zero, so early on they underestimate the true moments.
+    # m and v start at zero, so early on both underestimate the true moments;
+    # v's shortfall (under a square root) dominates, and without the correction
+    # the first steps would be about 3x too large (sqrt(1 - beta2) / (1 - beta1)).
     m_hat = m / (1 - beta1**t)
     v_hat = v / (1 - beta2**t)
     next_w = (w - lr * m_hat / (np.sqrt(v_hat) + eps)).astype(w.dtype, copy=False)
