@@ -15,12 +15,24 @@ def _release(args) -> int:
     return 0
 
 
+def _check(args) -> int:
+    from autograder.check import check_notebook, report
+
+    results = check_notebook(args.notebook)
+    print(report(args.notebook, results))
+    return 0 if all(r.status == "passed" for r in results) else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="course", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("release", help="regenerate notebooks/ from solutions/ (nbgrader)")
     p.add_argument("--assignment", action="append", help="only this assignment (repeatable)")
     p.set_defaults(func=_release)
+    p = sub.add_parser("check", help="self-check a notebook: which questions pass, hints for "
+                                     "the others")
+    p.add_argument("notebook", help="path to the .ipynb to check (it is not modified)")
+    p.set_defaults(func=_check)
     return parser
 
 
