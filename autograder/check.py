@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import os
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,8 +55,10 @@ def check_notebook(path, timeout: int = 300) -> list[Result]:
     run = copy.deepcopy(nb)
     env_before = os.environ.pop("NBGRADER_EXECUTION", None)
     try:
-        NotebookClient(run, timeout=timeout, kernel_name="python3", allow_errors=True,
-                       resources={"metadata": {"path": str(path.parent.resolve())}}).execute()
+        client = NotebookClient(run, timeout=timeout, kernel_name="python3", allow_errors=True,
+                                resources={"metadata": {"path": str(path.parent.resolve())}})
+        # the kernel's own log (a transport warning) would only confuse a student
+        client.execute(stderr=subprocess.DEVNULL)
     finally:
         if env_before is not None:
             os.environ["NBGRADER_EXECUTION"] = env_before
