@@ -53,11 +53,11 @@ def graph_stepper(root=None):
     sigma(w0 x0 + w1 x1 + w2) at w = (2, -3, -3), x = (-1, -2)). The graph is copied,
     so root's own grads are left alone.
     Controls: "step" (0 = forward pass only, k = after k gates of ``backward_steps``),
-    "prev" and "next" buttons. Shows the graph (``viz.draw_graph``) with the current
+    "prev" and "next" buttons. Shows the graph (``graph_plot.draw_graph``) with the current
     gate highlighted, and its upstream, local and downstream gradients as text.
     Returns: an Explorer; ``.highlighted`` is the current gate's output node (or None).
     """
-    from course import viz
+    from course import graph_plot
     from course.graph import Value, backward_steps, sigmoid_neuron, topological_order
 
     if root is None:
@@ -77,7 +77,7 @@ def graph_stepper(root=None):
         for node in nodes:
             node.grad = grads[k][node]
         box.highlighted = steps[k - 1]["node"] if k else None
-        fig = viz.draw_graph(root, ax=box.figure.axes[0] if box.figure else None,
+        fig = graph_plot.draw_graph(root, ax=box.figure.axes[0] if box.figure else None,
                              highlight=box.highlighted, show_grad=k > 0)
         controls["prev"].disabled, controls["next"].disabled = k == 0, k == len(steps)
         if k == 0:
