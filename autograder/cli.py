@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 
 def _release(args) -> int:
@@ -23,12 +24,40 @@ def _check(args) -> int:
     return 0 if all(r.status == "passed" for r in results) else 1
 
 
+def _grade(args) -> int:
+    from autograder.grade import grade
+    from autograder.report import grade_table
+
+    rows = grade(Path(args.submissions), Path(args.out), students=args.student,
+                 assignments=args.assignment, progress=True)
+    print(grade_table(rows))
+    print(f"grades: {Path(args.out) / 'grades.csv'}; report: {Path(args.out) / 'report.html'}")
+    return 0
+
+
+def _demo(args) -> int:
+    from autograder.demo import run_demo
+
+    return run_demo(Path(args.out))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="course", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("release", help="regenerate notebooks/ from solutions/ (nbgrader)")
     p.add_argument("--assignment", action="append", help="only this assignment (repeatable)")
     p.set_defaults(func=_release)
+    p = sub.add_parser("grade", help="autograde a folder of submissions")
+    p.add_argument("submissions", help="folder laid out as <student>/<assignment>/<notebook>"
+                                       ".ipynb, or holding <student>.zip files")
+    p.add_argument("--out", required=True, help="folder for grades.csv, feedback and report")
+    p.add_argument("--student", action="append", help="only this student (repeatable)")
+    p.add_argument("--assignment", action="append", help="only this assignment (repeatable)")
+    p.set_defaults(func=_grade)
+    p = sub.add_parser("demo", help="release, grade the bundled example submissions, "
+                                    "print the table, write the report")
+    p.add_argument("--out", default="demo-out", help="output folder (default: demo-out)")
+    p.set_defaults(func=_demo)
     p = sub.add_parser("check", help="self-check a notebook: which questions pass, hints for "
                                      "the others")
     p.add_argument("notebook", help="path to the .ipynb to check (it is not modified)")

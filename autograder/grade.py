@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import logging
 import shutil
+import warnings
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -232,6 +233,15 @@ def _prepare_course(out: Path, root: Path, assignments) -> tuple[Path, object]:
 def grade(submissions, out, students=None, assignments=None, root: Path = REPO,
           progress: bool = False, feedback: bool = True, report: bool = True) -> list[Row]:
     """Grade every submission under ``submissions`` into ``out``; returns the grade rows."""
+    from sqlalchemy.exc import SAWarning
+
+    with warnings.catch_warnings():
+        # nbgrader 0.9 triggers SQLAlchemy session warnings on every autograde: noise only
+        warnings.simplefilter("ignore", SAWarning)
+        return _grade(submissions, out, students, assignments, root, progress, feedback, report)
+
+
+def _grade(submissions, out, students, assignments, root, progress, feedback, report):
     from nbgrader.api import Gradebook
     from tqdm.auto import tqdm
 

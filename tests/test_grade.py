@@ -1,0 +1,119 @@
+"""`course grade`: real nbgrader grading of a small class with every kind of bad input."""
+
+import hashlib
+import json
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from autograder.grade import grade
+from autograder.results import read_csv
+
+pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parents[1]
+AID, NB = "01_computational_graphs", "computational_graphs"
+MASTER = ROOT / "solutions" / AID / f"{NB}.ipynb"
+RELEASE = ROOT / "notebooks" / AID / f"{NB}.ipynb"
+
+
+def _put(folder: Path, student: str, text: str) -> Path:
+    path = folder / student / AID / f"{NB}.ipynb"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def _digest(folder: Path) -> str:
+    h = hashlib.sha256()
+    for p in sorted(folder.rglob("*")):
+        h.update(str(p.relative_to(folder)).encode())
+        if p.is_file() and not p.is_symlink():
+            h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    subs = tmp_path_factory.mktemp("submitted")
+    _put(subs, "good", MASTER.read_text())
+    _put(subs, "blank", RELEASE.read_text())
+    _put(subs, "badjson", MASTER.read_text()[:-40])
+    v3 = json.loads(MASTER.read_text())
+    v3["nbformat"] = 3
+    _put(subs, "oldformat", json.dumps(v3))
+    (subs / "nothing" / AID).mkdir(parents=True)  # a student folder without the notebook
+    (subs / "nothing" / AID / "notes.txt").write_text("extra files are ignored")
+    target = _put(subs, "linked_target", MASTER.read_text())
+    (subs / "linked" / AID).mkdir(parents=True)
+    (subs / "linked" / AID / f"{NB}.ipynb").symlink_to(target)
+    with zipfile.ZipFile(subs / "zipped.zip", "w") as zf:
+        zf.writestr(f"{AID}/{NB}.ipynb", MASTER.read_text())
+    with zipfile.ZipFile(subs / "escaper.zip", "w") as zf:
+        zf.writestr(f"../../{NB}.ipynb", MASTER.read_text())
+    (subs / "ünïcødé").mkdir()
+    shutil.copytree(subs / "good" / AID, subs / "ünïcødé" / AID)
+    before = _digest(subs)
+    out = tmp_path_factory.mktemp("out")
+    rows = grade(subs, out, assignments=[AID])
+    return subs, out, rows, before
+
+
+def _by_student(rows):
+    result = {}
+    for r in rows:
+        result.setdefault(r.student_id, []).append(r)
+    return result
+
+
+def test_every_student_gets_a_row_per_test_cell(graded):
+    _, _, rows, _ = graded
+    students = _by_student(rows)
+    assert set(students) == {"good", "blank", "badjson", "oldformat", "nothing",
+                             "linked_target", "linked", "zipped", "escaper", "ünïcødé"}
+    counts = {len(v) for v in students.values()}
+    assert len(counts) == 1 and counts.pop() == 11  # assignment 01 has 11 graded cells
+
+
+def test_good_submissions_get_full_marks_and_blank_gets_zero(graded):
+    students = _by_student(graded[2])
+    for sid in ("good", "zipped", "ünïcødé", "linked_target"):
+        assert sum(r.score for r in students[sid]) == 100.0, sid
+        assert {r.status for r in students[sid]} == {"passed"}
+    assert sum(r.score for r in students["blank"]) == 0.0
+    assert {r.status for r in students["blank"]} == {"failed"}
+
+
+@pytest.mark.parametrize("student, status, words", [
+    ("badjson", "invalid", "not valid JSON"),
+    ("oldformat", "invalid", "nbformat version 3"),
+    ("nothing", "missing", "no computational_graphs.ipynb"),
+    ("linked", "invalid", "symbolic link"),
+    ("escaper", "invalid", "leaving its folder"),
+])
+def test_bad_input_gets_a_clear_row_and_zero(graded, student, status, words):
+    rows = _by_student(graded[2])[student]
+    assert {r.status for r in rows} == {status}
+    assert all(words in r.message and r.score == 0 for r in rows)
+
+
+def test_input_folder_is_untouched_and_outputs_exist(graded):
+    subs, out, rows, before = graded
+    assert _digest(subs) == before
+    assert read_csv(out / "grades.csv") == sorted(rows, key=lambda r: r.key)
+    feedback = out / "feedback" / "good" / AID / f"{NB}.html"
+    html = feedback.read_text()
+    assert "HIDDEN TESTS" not in html and "autograder.hidden" not in html
+    assert (out / "report.html").stat().st_size > 1000
+
+
+def test_regrading_is_idempotent(graded):
+    subs, out, rows, _ = graded
+    first = (out / "grades.csv").read_text()
+    again = grade(subs, out, assignments=[AID], students=["good", "badjson"], report=False,
+                  feedback=False)
+    assert {r.student_id for r in again} == {"good", "badjson"}
+    assert sorted((r for r in rows if r.student_id in ("good", "badjson")),
+                  key=lambda r: r.key) == sorted(again, key=lambda r: r.key)
+    assert (out / "grades.csv").read_text() == first  # nobody else's grades were dropped
