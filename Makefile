@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m course.demo
+	$(BIN)/course demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -1,0 +1,1 @@
+"""Example submissions that ``course demo`` grades, built by ``make_examples.py``."""
