@@ -220,8 +220,10 @@ def _prepare_course(out: Path, root: Path, assignments) -> tuple[Path, object]:
                     ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
     config = nbgrader_config(course_root, out / "gradebook.db")
     config.Execute.timeout = 120
-    # a minimal traceback names the error without printing the (hidden) test code around it
-    config.Execute.extra_arguments = ["--InteractiveShell.xmode=Minimal"]
+    # a minimal traceback names the error without printing the (hidden) test code around it;
+    # the kernel's own log (a warning about its local TCP transport) is noise here
+    config.Execute.extra_arguments = ["--InteractiveShell.xmode=Minimal",
+                                      "--IPKernelApp.log_level=ERROR"]
     api = NbGraderAPI(config=config)
     for aid in assignments:
         result = api.generate_assignment(aid, force=True, create=True)
