@@ -19,6 +19,7 @@ import pytest
 from autograder.checks import load_all
 from autograder.hidden import check
 from course import graph as ref
+from tests.checking import check_fails as fails
 
 pytestmark = pytest.mark.graphs
 
@@ -28,15 +29,6 @@ VALUE_SUITES = ("Value_forward", "Value_backward_simple", "Value_backward_shared
 MASTER = (Path(__file__).resolve().parents[1] / "solutions" / "01_computational_graphs"
           / "computational_graphs.ipynb")
 
-
-def fails(name, student, *words, seed=0):
-    """Run suite ``name`` on ``student``; it must fail with a message holding every word."""
-    with pytest.raises(AssertionError) as info:
-        check(name, student, seed=seed)
-    message = str(info.value)
-    for word in words:
-        assert word in message, message
-    return message
 
 
 # ---- a student-style Value, with switches for the classic mistakes -------------------------

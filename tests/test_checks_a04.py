@@ -11,21 +11,13 @@ import pytest
 from autograder.hidden import check
 from course import layers
 from course.gradcheck import numerical_jacobian, rel_error
+from tests.checking import check_fails as _fails
 
 pytestmark = pytest.mark.vector_backprop
 
 SEEDS = range(5)
 BACKWARD = ("affine_backward_dx", "affine_backward_dw", "affine_backward_db")
 
-
-def _fails(name, fn, *words, seed=0):
-    """check(name, fn) fails, and its message contains every one of ``words``."""
-    with pytest.raises(AssertionError) as info:
-        check(name, fn, seed=seed)
-    message = str(info.value)
-    for word in words:
-        assert word in message, message
-    return message
 
 
 def _passes(name, fn, seeds=SEEDS):

@@ -12,20 +12,12 @@ import pytest
 
 from autograder.hidden import check
 from course import optim, schedules
+from tests.checking import check_fails as _fails
 
 pytestmark = pytest.mark.optimization
 
 SEEDS = range(4)
 
-
-def _fails(name, fn, *words, seed=0):
-    """check(name, fn) fails, and its message contains every one of ``words``."""
-    with pytest.raises(AssertionError) as info:
-        check(name, fn, seed=seed)
-    message = str(info.value)
-    for word in words:
-        assert word in message, message
-    return message
 
 
 # ---------------------------------------------------------------------------

@@ -13,20 +13,12 @@ from autograder.hidden import check
 from course import data, nets
 from course.gradcheck import eval_numerical_gradient, rel_error
 from course.layers import ACTIVATIONS
+from tests.checking import check_fails as _fails
 
 pytestmark = pytest.mark.networks
 
 SEEDS = range(3)
 
-
-def _fails(name, student, *words, seed=0):
-    """check(name, student) fails, and its message contains every one of ``words``."""
-    with pytest.raises(AssertionError) as info:
-        check(name, student, seed=seed)
-    message = str(info.value)
-    for word in words:
-        assert word in message, message
-    return message
 
 
 def _detached(cls):

@@ -33,6 +33,7 @@ import numpy as np
 from scipy.special import erf
 
 from autograder.checks import suite
+from autograder.checks.judge import diagnose, unpack
 from course import layers as ref
 
 TOL = 1e-7    # float64, against the reference
@@ -78,38 +79,7 @@ def _call(judge, what, fn, *args, warn_hint=""):
     return got
 
 
-def _pair(judge, what, got):
-    """A forward's result unpacked as ``(out, cache)``, or None after a failed verdict."""
-    if got is None:
-        return None
-    if not isinstance(got, tuple) or len(got) != 2:
-        kind = f"a tuple of length {len(got)}" if isinstance(got, tuple) else type(got).__name__
-        judge.record(what, False, f"{what} should return a pair (out, cache), got {kind}")
-        return None
-    return got
 
-
-def _same(got, candidate) -> bool:
-    """``got`` equals ``candidate`` to 1e-6 (for recognising a known mistake)."""
-    try:
-        got = np.asarray(got, dtype=np.float64)
-    except (TypeError, ValueError):
-        return False
-    candidate = np.asarray(candidate, dtype=np.float64)
-    if got.shape != candidate.shape or not np.all(np.isfinite(got)):
-        return False
-    err = np.abs(got - candidate) / np.maximum(1e-8, np.abs(got) + np.abs(candidate))
-    return bool(err.max() <= 1e-6) if err.size else True
-
-
-def _diagnose(got, expected, mistakes, default):
-    """The hint of the first mistake that reproduces ``got`` (when the answer does not)."""
-    if _same(got, expected):
-        return default
-    for candidate, hint in mistakes:
-        if not _same(expected, candidate) and _same(got, candidate):
-            return hint
-    return default
 
 
 def _close(judge, what, got, expected, float32=False, mistakes=(), default="", nonfinite=""):
@@ -122,7 +92,7 @@ def _close(judge, what, got, expected, float32=False, mistakes=(), default="", n
               and got.shape == np.shape(expected))
     if usable and nonfinite and not np.all(np.isfinite(got)):
         return judge.record(what, False, f"{what}: contains inf or nan; {nonfinite}")
-    hint = _diagnose(got, expected, mistakes, default)
+    hint = diagnose(got, expected, mistakes, default)
     if not (float32 and usable and np.all(np.isfinite(got))):
         return judge.close(what, got, expected, tol=TOL32 if float32 else TOL, hint=hint)
     got64, exp64 = got.astype(np.float64), np.asarray(expected, dtype=np.float64)
@@ -415,7 +385,7 @@ def _forward_suite(act):
             x_before = x.copy()
             args = (x,) if alpha is None else (x, alpha)
             call = f"{act.name}_forward(x{'' if alpha is None else ', alpha'}) on {desc}"
-            got = _pair(judge, call, _call(judge, call, student, *args, warn_hint=act.warn_hint))
+            got = unpack(judge, call, _call(judge, call, student, *args, warn_hint=act.warn_hint))
             if got is None:
                 continue
             out, cache = got
@@ -481,7 +451,7 @@ def _stable_suite(act):
             float32 = dtype == np.float32
             desc = f"|x| up to {np.abs(x).max():.0f}, {np.dtype(dtype).name}"
             call = f"{act.name}_forward(x) at {desc}"
-            got = _pair(judge, call, _call(judge, call, forward, x, warn_hint=hint))
+            got = unpack(judge, call, _call(judge, call, forward, x, warn_hint=hint))
             if got is not None:
                 _close(judge, f"out ({desc})", got[0], act.ref_forward(x), float32,
                        default=act.forward_hint, nonfinite=hint)

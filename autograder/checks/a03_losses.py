@@ -21,6 +21,7 @@ import warnings
 import numpy as np
 
 from autograder.checks import suite
+from autograder.checks.judge import diagnose, unpack
 from course import losses as ref
 
 TOL = 1e-7          # float64, the same exact operations in a possibly different order
@@ -46,39 +47,7 @@ def _call(judge, what, fn, *args, warn_hint=""):
     return got
 
 
-def _pair(judge, what, got, names=("loss", "dx")):
-    """``got`` unpacked as a 2-tuple, or None after a failed verdict."""
-    if got is None:
-        return None
-    if not isinstance(got, tuple) or len(got) != 2:
-        kind = f"a tuple of length {len(got)}" if isinstance(got, tuple) else type(got).__name__
-        judge.record(what, False, f"{what} should return a tuple ({', '.join(names)}), "
-                     f"got {kind}")
-        return None
-    return got
 
-
-def _same(got, candidate) -> bool:
-    """``got`` equals ``candidate`` to 1e-6 (for recognising a known mistake)."""
-    try:
-        got = np.asarray(got, dtype=np.float64)
-    except (TypeError, ValueError):
-        return False
-    candidate = np.asarray(candidate, dtype=np.float64)
-    if got.shape != candidate.shape or not np.all(np.isfinite(got)):
-        return False
-    err = np.abs(got - candidate) / np.maximum(1e-8, np.abs(got) + np.abs(candidate))
-    return bool(err.max() <= 1e-6) if err.size else True
-
-
-def _diagnose(got, expected, mistakes, default):
-    """The hint of the first mistake whose output equals ``got`` (and the answer doesn't)."""
-    if _same(got, expected):
-        return default
-    for candidate, hint in mistakes:
-        if _same(got, candidate):
-            return hint
-    return default
 
 
 def _loss_value(got):
@@ -149,9 +118,10 @@ def _run_data_loss(student, judge, name, cases, check):
     """
     for desc, x, y in cases:
         x_before, y_before = x.copy(), y.copy()
-        got = _pair(judge, f"{name}(x, y) on {desc}",
-                    _call(judge, f"{name}(x, y) on {desc}", student, x, y,
-                          warn_hint=WARN_HINT if name == "softmax_loss" else ""))
+        got = unpack(judge, f"{name}(x, y) on {desc}",
+                     _call(judge, f"{name}(x, y) on {desc}", student, x, y,
+                           warn_hint=WARN_HINT if name == "softmax_loss" else ""),
+                     names=("loss", "dx"))
         if got is None:
             return
         ok = check(desc, x_before, y_before, *got)
@@ -232,7 +202,7 @@ def _svm_value_check(judge):
     def check(desc, x, y, loss, dx):
         expected, _ = ref.svm_loss(x, y)
         value = _loss_value(loss)
-        hint = SVM_LOSS_GENERIC if value is None else _diagnose(
+        hint = SVM_LOSS_GENERIC if value is None else diagnose(
             value, expected, _svm_loss_mistakes(x, y), SVM_LOSS_GENERIC)
         return judge.close(f"loss ({desc})", loss, expected, tol=TOL, hint=hint)
     return check
@@ -242,7 +212,7 @@ def _svm_grad_check(judge):
     def check(desc, x, y, loss, dx):
         _, expected = ref.svm_loss(x, y)
         tol = TOL32 if x.dtype == np.float32 else TOL
-        hint = _diagnose(dx, expected, _svm_grad_mistakes(x, y), SVM_GRAD_GENERIC)
+        hint = diagnose(dx, expected, _svm_grad_mistakes(x, y), SVM_GRAD_GENERIC)
         ok = judge.close(f"dx ({desc})", dx, expected, tol=tol, hint=hint)
         if ok and x.dtype == np.float32:
             ok = judge.record(f"dx dtype ({desc})", np.asarray(dx).dtype == np.float32,
@@ -308,7 +278,7 @@ def _softmax_value_check(judge):
     def check(desc, x, y, loss, dx):
         expected, _ = ref.softmax_loss(x, y)
         value = _loss_value(loss)
-        hint = SOFTMAX_LOSS_GENERIC if value is None else _diagnose(
+        hint = SOFTMAX_LOSS_GENERIC if value is None else diagnose(
             value, expected, _softmax_loss_mistakes(x, y), SOFTMAX_LOSS_GENERIC)
         return judge.close(f"loss ({desc})", loss, expected, tol=TOL_SOFTMAX, hint=hint)
     return check
@@ -318,7 +288,7 @@ def _softmax_grad_check(judge):
     def check(desc, x, y, loss, dx):
         _, expected = ref.softmax_loss(x, y)
         tol = TOL32 if x.dtype == np.float32 else TOL_SOFTMAX
-        hint = _diagnose(dx, expected, _softmax_grad_mistakes(x, y), SOFTMAX_GRAD_GENERIC)
+        hint = diagnose(dx, expected, _softmax_grad_mistakes(x, y), SOFTMAX_GRAD_GENERIC)
         ok = judge.close(f"dx ({desc})", dx, expected, tol=tol, hint=hint)
         if ok and x.dtype == np.float32:
             ok = judge.record(f"dx dtype ({desc})", np.asarray(dx).dtype == np.float32,
@@ -430,7 +400,7 @@ def _(student, rng, judge):
     for desc, W, reg in _l2_cases(rng):
         W_before = W.copy()
         what = f"l2_regularization(W, reg) on {desc}"
-        got = _pair(judge, what, _call(judge, what, student, W, reg), names=("loss", "dW"))
+        got = unpack(judge, what, _call(judge, what, student, W, reg), names=("loss", "dW"))
         if got is None:
             return
         loss, dW = got
@@ -438,11 +408,11 @@ def _(student, rng, judge):
         loss_mistakes, grad_mistakes = _l2_mistakes(W_before, reg)
         tol = TOL32 if W.dtype == np.float32 else TOL
         value = _loss_value(loss)
-        hint = L2_LOSS_GENERIC if value is None else _diagnose(
+        hint = L2_LOSS_GENERIC if value is None else diagnose(
             value, expected_loss, loss_mistakes, L2_LOSS_GENERIC)
         ok = judge.close(f"loss ({desc}, reg = {reg:.3g})", loss, expected_loss, tol=tol,
                          hint=hint)
-        hint = _diagnose(dW, expected_dW, grad_mistakes, L2_GRAD_GENERIC)
+        hint = diagnose(dW, expected_dW, grad_mistakes, L2_GRAD_GENERIC)
         ok = judge.close(f"dW ({desc}, reg = {reg:.3g})", dW, expected_dW, tol=tol,
                          hint=hint) and ok
         if ok and W.dtype == np.float32:

@@ -87,3 +87,41 @@ class Judge:
 
     def failures(self) -> list[Verdict]:
         return [v for v in self.verdicts if not v.passed]
+
+
+def matches(got, candidate, tol: float = 1e-6) -> bool:
+    """``got`` equals ``candidate`` to relative error ``tol`` (to recognise a known mistake)."""
+    try:
+        got = np.asarray(got, dtype=np.float64)
+    except (TypeError, ValueError):
+        return False
+    candidate = np.asarray(candidate, dtype=np.float64)
+    if got.shape != candidate.shape or not np.all(np.isfinite(got)):
+        return False
+    err = np.abs(got - candidate) / np.maximum(1e-8, np.abs(got) + np.abs(candidate))
+    return bool(err.max() <= tol) if err.size else True
+
+
+def diagnose(got, expected, mistakes, default: str) -> str:
+    """The hint of the first mistake that reproduces ``got`` while the right answer doesn't.
+
+    ``mistakes``: (candidate output, hint) pairs, each the output a known mistake gives.
+    """
+    if matches(got, expected):
+        return default
+    for candidate, hint in mistakes:
+        if not matches(expected, candidate) and matches(got, candidate):
+            return hint
+    return default
+
+
+def unpack(judge: Judge, what: str, got, names=("out", "cache")):
+    """``got`` as a tuple of ``len(names)`` items, or None after recording a failed verdict."""
+    if got is None:
+        return None
+    if not isinstance(got, tuple) or len(got) != len(names):
+        kind = f"a tuple of length {len(got)}" if isinstance(got, tuple) else type(got).__name__
+        judge.record(what, False, f"{what} should return a tuple ({', '.join(names)}), "
+                     f"got {kind}")
+        return None
+    return got
