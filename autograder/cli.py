@@ -29,7 +29,7 @@ def _grade(args) -> int:
     from autograder.report import grade_table
 
     rows = grade(Path(args.submissions), Path(args.out), students=args.student,
-                 assignments=args.assignment, progress=True)
+                 assignments=args.assignment, progress=True, workers=args.workers)
     print(grade_table(rows))
     print(f"grades: {Path(args.out) / 'grades.csv'}; report: {Path(args.out) / 'report.html'}")
     return 0
@@ -53,6 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="folder for grades.csv, feedback and report")
     p.add_argument("--student", action="append", help="only this student (repeatable)")
     p.add_argument("--assignment", action="append", help="only this assignment (repeatable)")
+    p.add_argument("--workers", type=int, default=None,
+                   help="notebooks graded at once (default: the number of cores)")
     p.set_defaults(func=_grade)
     p = sub.add_parser("demo", help="release, grade the bundled example submissions, "
                                     "print the table, write the report")

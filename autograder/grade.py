@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 import warnings
 import zipfile
@@ -28,7 +29,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.config import REPO, SOURCE, nbgrader_config, put_tools_on_path
+from autograder.config import REPO, SOURCE, put_tools_on_path
 from autograder.results import Row, write_csv
 
 MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
@@ -70,10 +71,6 @@ def read_course(root: Path = REPO) -> Course:
 
 # --- 1. finding submissions ---------------------------------------------------------
 
-
-def _safe_name(name: str) -> bool:
-    return bool(name) and name not in (".", "..") and "/" not in name and "\\" not in name \
-        and not name.startswith(".")
 
 
 def _unpack_zip(zip_path: Path, dest: Path) -> str:
@@ -172,8 +169,9 @@ def _cell_outcome(cell) -> tuple[str, str]:
     return "passed", ""
 
 
-def rows_for(sub: Submission, course_root: Path, gradebook, points: dict) -> list[Row]:
-    """One Row per graded cell of an autograded submission."""
+def rows_for(sub: Submission, course_root: Path, gradebook, points: dict,
+             result: dict | None = None) -> list[Row]:
+    """One Row per graded cell of an autograded submission (``result``: nbgrader's answer)."""
     done = course_root / "autograded" / sub.student_id / sub.assignment / f"{sub.notebook}.ipynb"
     cells = {}
     if done.is_file():
@@ -192,6 +190,8 @@ def rows_for(sub: Submission, course_root: Path, gradebook, points: dict) -> lis
         score = float(scores.get(gid) or 0.0)
         if gid not in cells:
             status, message = "error", "the notebook was not graded (the kernel stopped?)"
+            if result and not result.get("success"):
+                message = "grading failed: " + (result.get("error") or "")[-300:]
             score = 0.0
         else:
             status, message = _cell_outcome(cells[gid])
@@ -210,21 +210,16 @@ def _rows_without_grading(sub: Submission, points: dict, status: str, message: s
 # --- the whole run ----------------------------------------------------------------------------
 
 
-def _prepare_course(out: Path, root: Path, assignments) -> tuple[Path, object]:
-    from nbgrader.apps import NbGraderAPI
+def _prepare_course(out: Path, root: Path, assignments):
+    """The class course directory ``out/course`` and gradebook, every assignment recorded."""
+    from autograder.workers import make_api
 
     course_root = out / "course"
     if (course_root / SOURCE).exists():
         shutil.rmtree(course_root / SOURCE)
     shutil.copytree(root / SOURCE, course_root / SOURCE,
                     ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
-    config = nbgrader_config(course_root, out / "gradebook.db")
-    config.Execute.timeout = 120
-    # a minimal traceback names the error without printing the (hidden) test code around it;
-    # the kernel's own log (a warning about its local TCP transport) is noise here
-    config.Execute.extra_arguments = ["--InteractiveShell.xmode=Minimal",
-                                      "--IPKernelApp.log_level=ERROR"]
-    api = NbGraderAPI(config=config)
+    api = make_api(course_root, out / "gradebook.db")
     for aid in assignments:
         result = api.generate_assignment(aid, force=True, create=True)
         if not result["success"]:
@@ -233,19 +228,25 @@ def _prepare_course(out: Path, root: Path, assignments) -> tuple[Path, object]:
 
 
 def grade(submissions, out, students=None, assignments=None, root: Path = REPO,
-          progress: bool = False, feedback: bool = True, report: bool = True) -> list[Row]:
-    """Grade every submission under ``submissions`` into ``out``; returns the grade rows."""
+          progress: bool = False, feedback: bool = True, report: bool = True,
+          workers: int | None = None) -> list[Row]:
+    """Grade every submission under ``submissions`` into ``out``; returns the grade rows.
+
+    ``workers``: processes grading at once (default: the number of cores).
+    """
     from sqlalchemy.exc import SAWarning
 
     with warnings.catch_warnings():
         # nbgrader 0.9 triggers SQLAlchemy session warnings on every autograde: noise only
         warnings.simplefilter("ignore", SAWarning)
-        return _grade(submissions, out, students, assignments, root, progress, feedback, report)
+        return _grade(submissions, out, students, assignments, root, progress, feedback, report,
+                      workers or os.cpu_count() or 1)
 
 
-def _grade(submissions, out, students, assignments, root, progress, feedback, report):
-    from nbgrader.api import Gradebook
+def _grade(submissions, out, students, assignments, root, progress, feedback, report, workers):
     from tqdm.auto import tqdm
+
+    from autograder import workers as pool
 
     put_tools_on_path()
     logging.getLogger("traitlets").setLevel(logging.ERROR)
@@ -262,14 +263,11 @@ def _grade(submissions, out, students, assignments, root, progress, feedback, re
     subs = find_submissions(Path(submissions), course, scratch, students, assignments)
     course_root, api = _prepare_course(out, root, wanted)
 
-    rows = []
+    rows, tasks = [], []
     pairs = sorted({(s.student_id, s.assignment) for s in subs})
-    for sid, aid in tqdm(pairs, desc="grading", unit="notebook", disable=not progress):
-        these = [s for s in subs if (s.student_id, s.assignment) == (sid, aid)]
-        dest = course_root / "submitted" / sid / aid
-        shutil.rmtree(dest, ignore_errors=True)
+    for sid, aid in pairs:
         gradable = []
-        for sub in these:
+        for sub in (s for s in subs if (s.student_id, s.assignment) == (sid, aid)):
             points = course.points[(aid, sub.notebook)]
             problem = sub.problem or (notebook_problem(sub.path) if sub.path else "")
             if sub.path is None and not problem:
@@ -278,25 +276,28 @@ def _grade(submissions, out, students, assignments, root, progress, feedback, re
             elif problem:
                 rows += _rows_without_grading(sub, points, "invalid", problem)
             else:
-                dest.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(sub.path, dest / f"{sub.notebook}.ipynb")
-                gradable.append(sub)
-        if not gradable:
-            continue
-        result = api.autograde(aid, sid, force=True, create=True)
-        with Gradebook(api.coursedir.db_url) as gb:
-            for sub in gradable:
-                sub_rows = rows_for(sub, course_root, gb, course.points[(aid, sub.notebook)])
-                if not result["success"]:
-                    sub_rows = [r if r.status != "error" else Row(
-                        *r.key, 0.0, r.max_score, "error",
-                        "grading failed: " + (result.get("error") or "")[-300:]) for r in sub_rows]
-                rows += sub_rows
+                gradable.append((sub.notebook, str(sub.path)))
+        if gradable:
+            tasks.append(pool.Task(sid, aid, gradable,
+                                   {n: course.points[(aid, n)] for n, _ in gradable}))
+        for folder in ("submitted", "autograded"):
+            shutil.rmtree(course_root / folder / sid / aid, ignore_errors=True)
+
+    bar = tqdm(total=len(tasks), desc="grading", unit="notebook", disable=not progress)
+
+    def on_done(done):
+        pool.record(done, course_root, api.coursedir.db_url)
+        rows.extend(done.rows)
+        bar.update()
+
+    pool.run(tasks, min(workers, max(1, len(tasks))), out, out / "gradebook.db", on_done)
+    bar.close()
+    rows.sort(key=lambda r: r.key)
     all_rows = _merge_with_earlier(out / "grades.csv", rows, set(pairs) | {
         (s.student_id, s.assignment) for s in subs})
     write_csv(all_rows, out / "grades.csv")
     if feedback:
-        write_feedback(api, pairs, out)
+        write_feedback(api, [(t.student_id, t.assignment) for t in tasks], out)
     if report:
         from autograder.report import write_report
 

@@ -117,3 +117,18 @@ def test_regrading_is_idempotent(graded):
     assert sorted((r for r in rows if r.student_id in ("good", "badjson")),
                   key=lambda r: r.key) == sorted(again, key=lambda r: r.key)
     assert (out / "grades.csv").read_text() == first  # nobody else's grades were dropped
+
+
+def test_one_worker_and_two_workers_give_the_same_grades(graded, tmp_path):
+    subs, out, rows, _ = graded
+    one = grade(subs, tmp_path / "one", assignments=[AID], students=["good", "blank"],
+                workers=1, feedback=False, report=False)
+    two = grade(subs, tmp_path / "two", assignments=[AID], students=["good", "blank"],
+                workers=2, feedback=False, report=False)
+    assert one == two == [r for r in rows if r.student_id in ("good", "blank")]
+    from nbgrader.api import Gradebook
+
+    for folder in ("one", "two"):
+        with Gradebook(f"sqlite:///{tmp_path / folder / 'gradebook.db'}") as gb:
+            assert gb.find_submission(AID, "good").score == 100.0
+            assert gb.find_submission(AID, "blank").score == 0.0
