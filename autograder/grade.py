@@ -29,7 +29,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.config import REPO, SOURCE, put_tools_on_path
+from autograder.config import RELEASE, REPO, SOURCE, put_tools_on_path
 from autograder.results import Row, write_csv
 
 MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
@@ -279,7 +279,8 @@ def _grade(submissions, out, students, assignments, root, progress, feedback, re
                 gradable.append((sub.notebook, str(sub.path)))
         if gradable:
             tasks.append(pool.Task(sid, aid, gradable,
-                                   {n: course.points[(aid, n)] for n, _ in gradable}))
+                                   {n: course.points[(aid, n)] for n, _ in gradable},
+                                   course_root / RELEASE / aid))
         for folder in ("submitted", "autograded"):
             shutil.rmtree(course_root / folder / sid / aid, ignore_errors=True)
 

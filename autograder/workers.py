@@ -11,12 +11,15 @@ on the number of workers.
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import shutil
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+
+import nbformat
 
 from autograder.config import nbgrader_config, put_tools_on_path
 
@@ -50,6 +53,31 @@ def init_worker(out: Path, template_db: Path) -> None:
     _WORKER.update(api=make_api(root / "course", root / "gradebook.db"), root=root / "course")
 
 
+def _grade_id(cell):
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+
+
+def restore_test_cells(nb, release) -> list[str]:
+    """Put back every test cell of ``release`` missing from ``nb``; returns their grade ids.
+
+    Each goes right after the nearest earlier cell of the release still in ``nb`` (nbgrader
+    then restores its source from the gradebook and grades it). nbgrader's own
+    ``add_missing_cells`` fails on notebooks whose locked cells carry nbgrader metadata.
+    """
+    restored = []
+    for i, cell in enumerate(release.cells):
+        meta = cell.metadata.get("nbgrader", {})
+        if not meta.get("grade") or meta.get("solution"):
+            continue
+        where = {_grade_id(c): k for k, c in enumerate(nb.cells) if _grade_id(c)}
+        if meta["grade_id"] in where:
+            continue
+        anchors = [where[_grade_id(c)] for c in release.cells[:i] if _grade_id(c) in where]
+        nb.cells.insert(max(anchors) + 1 if anchors else len(nb.cells), copy.deepcopy(cell))
+        restored.append(meta["grade_id"])
+    return restored
+
+
 @dataclass
 class Task:
     """One student's notebooks for one assignment: [(notebook name, path of the file)]."""
@@ -58,6 +86,7 @@ class Task:
     assignment: str
     notebooks: list
     points: dict  # notebook name -> {grade_id: points}
+    release: Path  # the folder of this assignment's release notebooks
 
 
 @dataclass
@@ -83,7 +112,9 @@ def autograde(task: Task) -> Done:
     dest = root / "submitted" / sid / aid
     dest.mkdir(parents=True)
     for name, path in task.notebooks:
-        shutil.copyfile(path, dest / f"{name}.ipynb")
+        nb = nbformat.read(path, as_version=4)
+        restore_test_cells(nb, nbformat.read(task.release / f"{name}.ipynb", as_version=4))
+        nbformat.write(nb, dest / f"{name}.ipynb")
     result = api.autograde(aid, sid, force=True, create=True)
     rows, scores, autograded = [], {}, {}
     with Gradebook(api.coursedir.db_url) as gb:

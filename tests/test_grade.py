@@ -132,3 +132,55 @@ def test_one_worker_and_two_workers_give_the_same_grades(graded, tmp_path):
         with Gradebook(f"sqlite:///{tmp_path / folder / 'gradebook.db'}") as gb:
             assert gb.find_submission(AID, "good").score == 100.0
             assert gb.find_submission(AID, "blank").score == 0.0
+
+
+def _tampered(student_cells):
+    """A master (or release) notebook with its test cells changed by ``student_cells``."""
+    import nbformat
+
+    nb = nbformat.read(MASTER if student_cells[0] == "master" else RELEASE, as_version=4)
+    student_cells[1](nb)
+    return nbformat.writes(nb)
+
+
+def _test_cells(nb):
+    return [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")
+            and not c.metadata["nbgrader"].get("solution")]
+
+
+def _delete_tests(nb):
+    nb.cells = [c for c in nb.cells if c not in _test_cells(nb)[:3]]
+
+
+def _gut_tests(nb):
+    for cell in _test_cells(nb):
+        cell.source = "pass"
+
+
+def _retype_tests(nb):
+    for cell in _test_cells(nb):
+        cell.cell_type = "markdown"
+        cell.pop("outputs", None)
+        cell.pop("execution_count", None)
+
+
+def _pointless_points(nb):
+    for cell in _test_cells(nb):
+        cell.metadata["nbgrader"]["points"] = 1000
+
+
+def test_tampered_test_cells_earn_exactly_what_the_code_deserves(tmp_path):
+    subs = tmp_path / "submitted"
+    cases = {
+        "deleted_tests_correct_code": ("master", _delete_tests, 100.0),
+        "gutted_tests_no_code": ("release", _gut_tests, 0.0),
+        "gutted_tests_correct_code": ("master", _gut_tests, 100.0),
+        "retyped_tests_no_code": ("release", _retype_tests, 0.0),
+        "inflated_points_correct_code": ("master", _pointless_points, 100.0),
+    }
+    for sid, (base, change, _) in cases.items():
+        _put(subs, sid, _tampered((base, change)))
+    rows = grade(subs, tmp_path / "out", assignments=[AID], feedback=False, report=False)
+    totals = {sid: sum(r.score for r in rows if r.student_id == sid) for sid in cases}
+    assert totals == {sid: expected for sid, (_, _, expected) in cases.items()}
+    assert all(r.max_score < 1000 for r in rows)
