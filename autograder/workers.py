@@ -36,6 +36,21 @@ def make_api(course_root: Path, db_path: Path):
     # the kernel's own log (a warning about its local TCP transport) is noise here
     config.Execute.extra_arguments = ["--InteractiveShell.xmode=Minimal",
                                       "--IPKernelApp.log_level=ERROR"]
+    from nbconvert.preprocessors import ClearMetadataPreprocessor
+    from nbgrader.preprocessors import (
+        AssignLatePenalties,
+        CheckCellMetadata,
+        IgnorePattern,
+        LimitOutput,
+        SaveAutoGrades,
+    )
+
+    from autograder.execute import SurvivingExecute
+
+    # nbgrader's own list, with Execute replaced (see autograder.execute)
+    config.Autograde.autograde_preprocessors = [
+        SurvivingExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
+        AssignLatePenalties, CheckCellMetadata]
     return NbGraderAPI(config=config)
 
 

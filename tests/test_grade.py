@@ -184,3 +184,39 @@ def test_tampered_test_cells_earn_exactly_what_the_code_deserves(tmp_path):
     totals = {sid: sum(r.score for r in rows if r.student_id == sid) for sid in cases}
     assert totals == {sid: expected for sid, (_, _, expected) in cases.items()}
     assert all(r.max_score < 1000 for r in rows)
+
+
+def _with_cell_after(grade_id, source):
+    def change(nb):
+        import nbformat
+
+        idx = next(i for i, c in enumerate(nb.cells)
+                   if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+        nb.cells.insert(idx + 1, nbformat.v4.new_code_cell(source))
+    return change
+
+
+def _killing_function(nb):
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == "add_local_grads":
+            cell.source = "def add_local_grads(x, y):\n    import os\n    os._exit(1)\n"
+
+
+def test_a_dying_kernel_costs_only_the_cell_that_killed_it(tmp_path):
+    subs = tmp_path / "submitted"
+    cases = {
+        "exit_in_extra_cell": (_with_cell_after("test_max_local_grads",
+                                                "import os\nos._exit(0)"), 100.0),
+        "sys_exit_and_interrupt": (_with_cell_after(
+            "test_max_local_grads", "import sys\ntry:\n    raise KeyboardInterrupt\n"
+            "finally:\n    sys.exit(3)"), 100.0),
+        "function_kills_kernel": (_killing_function, 95.0),
+    }
+    for sid, (change, _) in cases.items():
+        _put(subs, sid, _tampered(("master", change)))
+    rows = grade(subs, tmp_path / "out", assignments=[AID], feedback=False, report=False)
+    totals = {sid: sum(r.score for r in rows if r.student_id == sid) for sid in cases}
+    assert totals == {sid: expected for sid, (_, expected) in cases.items()}
+    [killed] = [r for r in rows if r.student_id == "function_kills_kernel" and r.score == 0]
+    assert killed.grade_id == "test_add_local_grads" and killed.status == "error"
+    assert "stopped the Python kernel" in killed.message
