@@ -220,3 +220,21 @@ def test_a_dying_kernel_costs_only_the_cell_that_killed_it(tmp_path):
     [killed] = [r for r in rows if r.student_id == "function_kills_kernel" and r.score == 0]
     assert killed.grade_id == "test_add_local_grads" and killed.status == "error"
     assert "stopped the Python kernel" in killed.message
+
+
+def test_a_harmless_warning_costs_nothing(tmp_path):
+    subs = tmp_path / "submitted"
+    noisy = _with_cell_after("test_max_local_grads",
+                             "import warnings\nwarnings.warn('just saying')\n"
+                             "import sys\nprint('to stderr', file=sys.stderr)")
+
+    def warn_in_test_cells(nb):
+        noisy(nb)
+        for cell in nb.cells:
+            if cell.metadata.get("nbgrader", {}).get("grade_id") == "add_local_grads":
+                cell.source = ("import warnings\n\ndef add_local_grads(x, y):\n"
+                               "    warnings.warn('a harmless warning')\n    return 1.0, 1.0\n")
+
+    _put(subs, "noisy", _tampered(("master", warn_in_test_cells)))
+    rows = grade(subs, tmp_path / "out", assignments=[AID], feedback=False, report=False)
+    assert sum(r.score for r in rows) == 100.0
