@@ -84,6 +84,10 @@ class Explorer(widgets.VBox):
                 self._images.popitem(last=False)
         self._images.move_to_end(key)
         self.image.value = self._images[key]
+        # show the picture at its own size: JupyterLab would stretch it to the output's width
+        width = f"{round(figure.get_figwidth() * DPI)}px"
+        if self.image.layout.width != width:
+            self.image.layout.width = width
         self.text.value = text
         self.seconds = time.perf_counter() - start
 
