@@ -8,6 +8,11 @@ for inputs of magnitude 1e3 and beyond.
 
 Sigmoid and tanh give their local gradient in terms of their output, as the
 lecture does (``sigma'(x) = (1 - sigma(x)) sigma(x)``); the others take ``x``.
+
+Some formulas are built step by step in place (``out *= x``), always on a new
+array made inside the function, never on an input: for arrays of a million
+numbers, making a new array (and the memory it touches) costs more than the
+arithmetic on it.
 """
 
 from __future__ import annotations
@@ -19,6 +24,13 @@ SQRT_2 = np.sqrt(2.0)
 SQRT_2_OVER_PI = np.sqrt(2.0 / np.pi)
 INV_SQRT_2PI = 1.0 / np.sqrt(2.0 * np.pi)
 GELU_TANH_COEF = 0.044715
+
+
+def _in_place(ufunc, a):
+    """ufunc(a), written over ``a`` (a new array of the caller's) when it is a float array."""
+    if isinstance(a, np.ndarray) and a.ndim and a.dtype.kind == "f":
+        return ufunc(a, out=a)
+    return ufunc(a)
 
 
 def relu(x):
@@ -55,14 +67,23 @@ def elu_local_grad(x, alpha=1.0):
 
 
 def sigmoid(x):
-    """1 / (1 + exp(-x)), computed from exp(-|x|) so it never overflows."""
-    z = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + z), z / (1 + z))
+    """1 / (1 + exp(-x)), computed as exp(min(x, 0)) / (1 + exp(-|x|)) so it never overflows.
+
+    For x >= 0 that is 1 / (1 + e^-x), for x < 0 it is e^x / (1 + e^x): the same
+    number, with every exponent <= 0.
+    """
+    out = _in_place(np.exp, np.minimum(x, 0))
+    denominator = _in_place(np.exp, -np.abs(x))
+    denominator += 1
+    out /= denominator
+    return out
 
 
 def sigmoid_local_grad_from_out(s):
     """(1 - s) * s, where s = sigmoid(x)."""
-    return (1 - s) * s
+    local = 1 - s
+    local *= s
+    return local
 
 
 def tanh(x):
@@ -77,13 +98,19 @@ def tanh_local_grad_from_out(t):
 
 def silu(x):
     """x * sigmoid(x) (also called swish)."""
-    return x * sigmoid(x)
+    out = sigmoid(x)
+    out *= x
+    return out
 
 
 def silu_local_grad(x):
     """sigmoid(x) * (1 + x * (1 - sigmoid(x)))."""
     s = sigmoid(x)
-    return s * (1 + x * (1 - s))
+    local = 1 - s
+    local *= x
+    local += 1
+    local *= s
+    return local
 
 
 def _keep_float_dtype(x, out):
@@ -98,6 +125,14 @@ def _gelu_safe(x):
     return np.clip(x, -40, 40)
 
 
+def _normal_cdf(x):
+    """Phi(x) = 0.5 * (1 + erf(x / sqrt(2))), the standard normal CDF."""
+    cdf = _in_place(erf, x / SQRT_2)
+    cdf += 1
+    cdf *= 0.5
+    return cdf
+
+
 def gelu(x, approximate="none"):
     """x * Phi(x), Phi the standard normal CDF (exact, via erf).
 
@@ -109,7 +144,9 @@ def gelu(x, approximate="none"):
         return _keep_float_dtype(x, out)
     if approximate != "none":
         raise ValueError(f'approximate: expected "none" or "tanh", got {approximate!r}')
-    return _keep_float_dtype(x, 0.5 * x * (1 + erf(x / SQRT_2)))
+    out = _normal_cdf(x)
+    out *= x
+    return _keep_float_dtype(x, out)
 
 
 def gelu_local_grad(x, approximate="none"):
@@ -122,5 +159,7 @@ def gelu_local_grad(x, approximate="none"):
         return _keep_float_dtype(x, 0.5 * (1 + t) + 0.5 * xc * (1 - t * t) * dinner)
     if approximate != "none":
         raise ValueError(f'approximate: expected "none" or "tanh", got {approximate!r}')
-    local = 0.5 * (1 + erf(x / SQRT_2)) + xc * INV_SQRT_2PI * np.exp(-0.5 * xc * xc)
+    local = xc * INV_SQRT_2PI
+    local *= _in_place(np.exp, -0.5 * xc * xc)  # x * phi(x)
+    local += _normal_cdf(x)
     return _keep_float_dtype(x, local)

@@ -87,6 +87,16 @@ def _upstream(dout, x):
     return _checks.same_shape("dout", dout, np.shape(x), "the layer's input x")
 
 
+def _downstream(local_grad, upstream):
+    """downstream = local_grad * upstream, in place on local_grad (a new array from
+    course.functions) when that keeps the dtype: large arrays save an allocation."""
+    if (isinstance(local_grad, np.ndarray) and local_grad.ndim
+            and local_grad.dtype == np.result_type(local_grad, upstream)):
+        local_grad *= upstream
+        return local_grad
+    return upstream * local_grad
+
+
 def relu_forward(x):
     """ReLU: out = max(0, x).
 
@@ -103,7 +113,7 @@ def relu_backward(dout, cache):
     """
     x = cache
     dout = _upstream(dout, x)
-    return dout * F.relu_local_grad(x)
+    return _downstream(F.relu_local_grad(x), dout)
 
 
 def leaky_relu_forward(x, alpha=0.01):
@@ -123,7 +133,7 @@ def leaky_relu_backward(dout, cache):
     """
     x, alpha = cache
     dout = _upstream(dout, x)
-    return dout * F.leaky_relu_local_grad(x, alpha)
+    return _downstream(F.leaky_relu_local_grad(x, alpha), dout)
 
 
 def elu_forward(x, alpha=1.0):
@@ -143,7 +153,7 @@ def elu_backward(dout, cache):
     """
     x, alpha = cache
     dout = _upstream(dout, x)
-    return dout * F.elu_local_grad(x, alpha)
+    return _downstream(F.elu_local_grad(x, alpha), dout)
 
 
 def gelu_forward(x, approximate="none"):
@@ -163,7 +173,7 @@ def gelu_backward(dout, cache):
     """
     x, approximate = cache
     dout = _upstream(dout, x)
-    return dout * F.gelu_local_grad(x, approximate)
+    return _downstream(F.gelu_local_grad(x, approximate), dout)
 
 
 def silu_forward(x):
@@ -182,7 +192,7 @@ def silu_backward(dout, cache):
     """
     x = cache
     dout = _upstream(dout, x)
-    return dout * F.silu_local_grad(x)
+    return _downstream(F.silu_local_grad(x), dout)
 
 
 def sigmoid_forward(x):
@@ -202,7 +212,7 @@ def sigmoid_backward(dout, cache):
     """
     s = cache
     dout = _upstream(dout, s)
-    return dout * F.sigmoid_local_grad_from_out(s)
+    return _downstream(F.sigmoid_local_grad_from_out(s), dout)
 
 
 def tanh_forward(x):
@@ -222,7 +232,7 @@ def tanh_backward(dout, cache):
     """
     t = cache
     dout = _upstream(dout, t)
-    return dout * F.tanh_local_grad_from_out(t)
+    return _downstream(F.tanh_local_grad_from_out(t), dout)
 
 
 ACTIVATIONS = {

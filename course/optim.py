@@ -152,14 +152,26 @@ def adam(w, dw, config=None):
         raise ValueError(f"config['t']: expected the step count, an int >= 0, got {t}")
 
     t = int(t) + 1
-    m = (beta1 * m + (1 - beta1) * dw).astype(w.dtype, copy=False)
-    v = (beta2 * v + (1 - beta2) * dw * dw).astype(w.dtype, copy=False)
+    # Besides the new m and v, one new array, ``step``, holds every intermediate
+    # result and becomes next_w: on large weights, making new arrays is much of
+    # the time a step takes. The arrays in config are never written to.
+    step = np.empty_like(w)
+    np.multiply(1 - beta1, dw, out=step)
+    m = beta1 * m + step  # m = beta1 * m + (1 - beta1) * dw
+    np.multiply(1 - beta2, dw, out=step)
+    step *= dw
+    v = beta2 * v + step  # v = beta2 * v + (1 - beta2) * dw**2
+    m, v = m.astype(w.dtype, copy=False), v.astype(w.dtype, copy=False)
     # m and v start at zero, so early on both underestimate the true moments;
     # v's shortfall (under a square root) dominates, and without the correction
     # the first steps would be about 3x too large (sqrt(1 - beta2) / (1 - beta1)).
-    m_hat = m / (1 - beta1**t)
-    v_hat = v / (1 - beta2**t)
-    next_w = (w - lr * m_hat / (np.sqrt(v_hat) + eps)).astype(w.dtype, copy=False)
+    # next_w = w - learning_rate * m_hat / (sqrt(v_hat) + epsilon), built in step:
+    np.divide(v, 1 - beta2**t, out=step)  # v_hat
+    np.sqrt(step, out=step)
+    step += eps
+    np.divide(m, step, out=step)
+    step *= lr / (1 - beta1**t)  # m / (1 - beta1**t) is m_hat
+    next_w = np.subtract(w, step, out=step)
     config["m"], config["v"], config["t"] = m, v, t
     return next_w, config
 
