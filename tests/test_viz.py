@@ -18,6 +18,7 @@ from course.gradcheck import eval_numerical_gradient_array, rel_error
 from course.graph import Value
 from course.layers import ACTIVATIONS
 from tests.strategies import arrays, seeds, shapes
+from tests.test_graph_plot import lecture_graph
 
 pytestmark = pytest.mark.viz
 
@@ -420,31 +421,6 @@ def test_histograms_bad_inputs():
         viz.plot_histograms([np.array([1.0, np.inf])])
     with pytest.raises(TypeError, match="arrays_per_layer"):
         viz.plot_histograms(np.ones(3))
-
-
-# ---- the computational graph ------------------------------------------------------------
-
-def lecture_graph():
-    x, y, z = Value(-2.0, "x"), Value(5.0, "y"), Value(-4.0, "z")
-    q = x + y
-    q.label = "q"
-    f = q * z
-    f.label = "f"
-    f.backward()
-    return f
-
-
-def weighted_sum_graph():
-    w, x = [Value(float(i), f"w{i}") for i in range(6)], [Value(1.0, f"x{i}") for i in range(6)]
-    s = w[0] * x[0]
-    for wi, xi in zip(w[1:], x[1:]):
-        s = s + wi * xi  # products made early feed sums far to the right
-    return s.tanh() * s.sigmoid()  # 28 nodes
-
-
-def skip_connection_graph():
-    a = Value(0.5, "a")
-    return a.exp().exp() + a  # the edge a -> + runs alongside the exp chain
 
 
 # ---- files ------------------------------------------------------------------------------
