@@ -317,3 +317,19 @@ def test_l2_names_a_doubled_or_halved_gradient():
 
 def test_l2_modifying_W_fails():
     fails("l2_regularization", l2_in_place, "modified in place")
+
+
+def test_logsumexp_softmax_without_a_max_shift_passes_the_stable_check():
+    # log_probs = x - logsumexp(x) is stable; its dx entries near 0 differ from the
+    # reference by ~1e-12, which must not count as wrong (it once failed 0.14% of seeds)
+    from scipy.special import logsumexp
+
+    def softmax_loss(x, y):
+        n = x.shape[0]
+        log_probs = x - logsumexp(x, axis=1, keepdims=True)
+        dx = np.exp(log_probs)
+        dx[np.arange(n), y] -= 1
+        return -log_probs[np.arange(n), y].mean(), dx / n
+
+    for seed in range(300):
+        check("softmax_loss_stable", softmax_loss, seed=seed)

@@ -331,7 +331,9 @@ def _softmax_stable_check(judge):
         expected_loss, expected_dx = ref.softmax_loss(x, y)
         tol = TOL32 if x.dtype == np.float32 else TOL_SOFTMAX
         ok = judge.close(f"loss ({desc})", loss, expected_loss, tol=tol, hint=WARN_HINT)
-        return judge.close(f"dx ({desc})", dx, expected_dx, tol=tol, hint=WARN_HINT) and ok
+        # dx entries near 0 may differ by ~1e-12 between correct stable formulas
+        return judge.close(f"dx ({desc})", dx, expected_dx, tol=tol, hint=WARN_HINT,
+                           atol=1e-10) and ok
     return check
 
 

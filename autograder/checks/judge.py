@@ -37,8 +37,14 @@ class Judge:
             self.record(what, False, f"{what} raised {type(err).__name__}: {err}{where}")
             return None
 
-    def close(self, what: str, got, expected, tol: float = 1e-7, hint: str = "") -> bool:
-        """``got`` is a real array of ``expected``'s shape, equal up to relative error ``tol``."""
+    def close(self, what: str, got, expected, tol: float = 1e-7, hint: str = "",
+              atol: float = 0.0) -> bool:
+        """``got`` is a real array of ``expected``'s shape, equal up to relative error ``tol``.
+
+        ``atol``: entries that differ by at most this much count as equal whatever their
+        relative error (for entries near 0, where a different correct formula rounds
+        differently).
+        """
         expected = np.asarray(expected)
         if got is None:
             return self.record(what, False, f"{what}: got None")
@@ -57,7 +63,8 @@ class Judge:
         if not np.all(np.isfinite(got64)):
             return self.record(what, False, f"{what}: contains inf or nan")
         exp64 = expected.astype(np.float64)
-        err = np.abs(got64 - exp64) / np.maximum(1e-8, np.abs(got64) + np.abs(exp64))
+        diff = np.abs(got64 - exp64)
+        err = np.where(diff <= atol, 0.0, diff / np.maximum(1e-8, np.abs(got64) + np.abs(exp64)))
         worst = float(err.max()) if err.size else 0.0
         message = f"{what}: relative error {worst:.1e} (allowed {tol:g})"
         return self.record(what, worst <= tol, message + (f"; {hint}" if hint else ""))
