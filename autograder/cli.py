@@ -68,8 +68,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
-    return args.func(args)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except (FileNotFoundError, ValueError) as err:  # bad paths or options: say so plainly
+        parser.exit(2, f"course {args.command}: error: {err}\n")
 
 
 if __name__ == "__main__":
