@@ -117,3 +117,14 @@ def test_solution_gets_100_and_the_untouched_release_0(graded):
     for aid in assignments:
         assert totals["solution", aid] == 100, aid
         assert totals["empty", aid] == 0, aid
+
+
+def test_course_demo_compares_the_grades_with_expected_csv(graded):
+    from autograder.demo import compare_with_expected
+
+    assert compare_with_expected(graded, EXAMPLES / "expected.csv") == []
+    wrong = [r for r in graded if r.student_id != "svm_no_mean"] + [
+        r.__class__(*r.key, r.max_score, r.max_score, "passed", "")
+        for r in graded if r.student_id == "svm_no_mean"]
+    problems = compare_with_expected(wrong, EXAMPLES / "expected.csv")
+    assert problems and all("svm_no_mean" in p and "expected 0" in p for p in problems)
