@@ -1,5 +1,6 @@
 """Project files: the dependency lists agree, CI runs the README's test command."""
 
+import os
 import re
 import shutil
 import subprocess
@@ -61,3 +62,15 @@ def test_ruff_finds_nothing():
     result = subprocess.run([ruff, "check", "course", "autograder", "tests", "benchmarks"],
                             cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout[-3000:]
+
+
+def test_lab_has_the_widgets_and_nbgrader_extensions_enabled():
+    jupyter = Path(sys.executable).parent / "jupyter"
+    if not jupyter.exists():
+        pytest.skip("jupyter is not installed next to this Python")
+    result = subprocess.run([str(jupyter), "labextension", "list"], capture_output=True,
+                            text=True, env={**os.environ, "NO_COLOR": "1"})
+    listing = re.sub(r"\x1b\[[0-9;]*m", "", result.stdout + result.stderr)
+    for name in ("@jupyter-widgets/jupyterlab-manager", "@jupyter/nbgrader"):
+        line = next((ln for ln in listing.splitlines() if name in ln), "")
+        assert "enabled" in line and "OK" in line, listing
