@@ -13,10 +13,11 @@ import importlib
 import time
 from pathlib import Path
 
-BENCHMARKS = ("widgets", "layers", "training")
+BENCHMARKS = ("widgets", "layers", "training", "grading")
 """In the order they run: module benchmarks.bench_<name>, each with main(argv) -> exit code."""
 
-QUICK = {"widgets": ["--rounds", "1"], "layers": ["--quick"], "training": ["--quick"]}
+QUICK = {"widgets": ["--rounds", "1"], "layers": ["--quick"], "training": ["--quick"],
+         "grading": ["--quick"]}
 
 
 def main(argv=None) -> int:

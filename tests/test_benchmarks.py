@@ -11,7 +11,7 @@ import sys
 import numpy as np
 import pytest
 
-from benchmarks import bench_layers, bench_training
+from benchmarks import bench_grading, bench_layers, bench_training
 
 pytestmark = pytest.mark.project
 
@@ -21,6 +21,8 @@ LAYER_ROW_KEYS = {"op", "size", "shape", "ours_ms", "torch_ms", "ratio", "marked
 TRAINING_ROW_KEYS = {"task", "target", "split", "reached", "epochs", "epochs_per_run",
                      "iterations", "accuracy", "best_seconds", "median_seconds",
                      "median_cpu_seconds", "runs"}
+GRADING_ROW_KEYS = {"way", "notebooks", "wall_seconds", "notebooks_per_second",
+                    "speedup_vs_nbgrader", "median_overhead_seconds"}
 
 
 def test_bench_layers_quick(tmp_path, capsys):
@@ -72,6 +74,41 @@ def test_bench_training_quick(tmp_path):
         assert isinstance(r["reached"], bool) and 0.0 <= r["accuracy"] <= 1.0
         assert r["reached"] == (r["accuracy"] >= r["target"])
         assert r["best_seconds"] > 0
+
+
+@pytest.mark.slow
+def test_bench_grading_quick(tmp_path, capsys):
+    out = tmp_path / "grading.json"
+    assert bench_grading.main(["--quick", "--out", str(out)]) == 0
+    report = json.loads(out.read_text())
+    assert {"goal_speedup", "goal_overhead_seconds", "students", "assignments",
+            "own_compute_seconds", "machine", "load_average", "nbgrader_failures", "rows",
+            "goals_met"} <= set(report)
+    assert report["students"] == 2 and report["assignments"] == ["01_computational_graphs"]
+    assert report["examples"] == ["solution", "value_overwrites"]
+    assert report["nbgrader_failures"] == []
+    assert report["own_compute_seconds"]["01_computational_graphs"] > 0
+    rows = report["rows"]
+    assert [r["way"] for r in rows] == ["nbgrader autograde", "course grade, 1 worker",
+                                        "course grade, 2 workers"]
+    reference = rows[0]["notebooks_per_second"]
+    for r in rows:
+        assert set(r) == GRADING_ROW_KEYS
+        assert r["notebooks"] == 2  # every notebook of the class graded, each way
+        assert r["notebooks_per_second"] == pytest.approx(r["notebooks"] / r["wall_seconds"])
+        assert r["speedup_vs_nbgrader"] == pytest.approx(r["notebooks_per_second"] / reference)
+        assert isinstance(r["median_overhead_seconds"], float)
+    printed = capsys.readouterr().out
+    assert "vs nbgrader" in printed and "Load average" in printed
+
+
+def test_bench_grading_class_cycles_through_the_examples(tmp_path):
+    made = bench_grading.build_class(tmp_path, 4, ["03_losses"])
+    sources = bench_grading._sources("03_losses")
+    assert sources[0] == "solution" and "empty" not in sources and len(sources) > 2
+    assert [made[(f"student{k:03d}", "03_losses")] for k in range(4)] == sources[:4]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"student{k:03d}" for k in range(4)]
+    assert (tmp_path / "student001" / "03_losses" / "losses.ipynb").is_file()
 
 
 def test_main_runs_the_chosen_benchmarks(tmp_path, capsys):
