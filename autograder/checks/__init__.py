@@ -21,6 +21,7 @@ registered on import of this package.
 from __future__ import annotations
 
 import importlib
+import numbers
 import pkgutil
 
 from autograder.checks.judge import Judge, Verdict  # noqa: F401
@@ -38,6 +39,23 @@ def suite(name: str):
         return fn
 
     return register
+
+
+def concept(name: str, hint: str, expected, options) -> None:
+    """Register a concept-question suite: the answer must be one of ``options``, then right.
+
+    A wrong format is told apart from a wrong answer; the message never gives the answer.
+    """
+    def check(student, rng, judge):
+        got = student.strip().lower() if isinstance(student, str) else student
+        if isinstance(got, bool) or not isinstance(got, (str, numbers.Number)) \
+                or got not in options:
+            judge.record(name, False, f"{name}: the answer should be one of "
+                         f"{', '.join(repr(o) for o in options)}, got {student!r:.60}")
+            return
+        judge.record(name, got == expected, f"{name}: {hint}")
+
+    suite(name)(check)
 
 
 def load_all() -> dict:

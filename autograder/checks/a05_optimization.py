@@ -17,7 +17,7 @@ import numbers
 
 import numpy as np
 
-from autograder.checks import suite
+from autograder.checks import concept, suite
 from course import optim, schedules
 
 TOL = 1e-8  # float64, same maths in a possibly different order
@@ -484,25 +484,13 @@ def _(student, rng, judge):
 
 # ---------------------------------------------------------------- concept checks
 
-def _concept(name, answer, expected, options):
-    """An answer check that tells the format apart from the content, never the answer."""
-    def check(student, rng, judge):
-        got = student.strip().lower() if isinstance(student, str) else student
-        if isinstance(got, bool) or not isinstance(got, (str, numbers.Number)) \
-                or got not in options:
-            judge.record(name, False, f"{name}: the answer should be one of "
-                         f"{', '.join(repr(o) for o in options)}, got {student!r:.60}")
-            return
-        judge.record(name, got == expected, f"{name}: {answer}")
-    return suite(name)(check)
 
-
-_concept("q1_batch_noise", "not right: look at the slope of the noise plot on log-log axes",
+concept("q1_batch_noise", "not right: look at the slope of the noise plot on log-log axes",
          2, (1, 2, 4, 16))
-_concept("q2_first_step", "not the right optimizer: write down the first step of each "
+concept("q2_first_step", "not the right optimizer: write down the first step of each "
          "rule from a zero state and compare its size with learning_rate",
          "adam", ("sgd", "sgd_momentum", "rmsprop", "adam"))
-_concept("q3_saddle", "not right: think of what the velocity holds when the gradient "
+concept("q3_saddle", "not right: think of what the velocity holds when the gradient "
          "becomes zero", "b", ("a", "b", "c"))
-_concept("q4_learning_rate", "not right: compare with the curves of the learning-rate "
+concept("q4_learning_rate", "not right: compare with the curves of the learning-rate "
          "demonstration", "too_high", ("too_high", "too_low", "good"))

@@ -28,7 +28,7 @@ import warnings
 
 import numpy as np
 
-from autograder.checks import suite
+from autograder.checks import concept, suite
 from course import data, layers, nets
 from course.losses import softmax_loss
 
@@ -770,22 +770,10 @@ suite("trained_model_95")(_accuracy_suite(0.95))
 
 # ---------------------------------------------------------------- concept checks
 
-def _concept(name, hint, expected, options):
-    """An answer check that tells the format apart from the content, never the answer."""
-    def check(student, rng, judge):
-        got = student.strip().lower() if isinstance(student, str) else student
-        if isinstance(got, bool) or not isinstance(got, (str, numbers.Number)) \
-                or got not in options:
-            judge.record(name, False, f"{name}: the answer should be one of "
-                         f"{', '.join(repr(o) for o in options)}, got {student!r:.60}")
-            return
-        judge.record(name, got == expected, f"{name}: {hint}")
-    return suite(name)(check)
 
-
-_concept("q1_no_relu", "not right: multiply out W2 (W1 x + b1) + b2 and look at what is left",
+concept("q1_no_relu", "not right: multiply out W2 (W1 x + b1) + b2 and look at what is left",
          "linear", ("linear", "more_than_linear", "quadratic"))
-_concept("q2_overfitting", "not right: reread what the lecture advises against using as a "
+concept("q2_overfitting", "not right: reread what the lecture advises against using as a "
          "regularizer, and try both in the capacity explorer",
          "more_regularization", ("fewer_hidden_units", "more_regularization"))
 
