@@ -10,8 +10,17 @@ graded as usual.
 
 from __future__ import annotations
 
+import asyncio
+import atexit
 import copy
+import json
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
 
+import nbformat
 from nbclient.exceptions import DeadKernelError
 from nbgrader.preprocessors import Execute
 
@@ -21,23 +30,95 @@ KILLED_CELL = (
 )
 
 
+OUTPUT_LIMIT = 4 * 2**20
+"""Bytes of output one cell may produce; the kernel is interrupted beyond it."""
+TOO_MUCH_OUTPUT = (f"This cell printed more than {OUTPUT_LIMIT // 2**20} MB, so grading "
+                   "interrupted it.")
+
+VERDICTS: dict = {}
+"""notebook name -> {grade_id: (suite names the test cell calls, [SuiteResult])}, from the
+last notebook executed in this process (read by ``autograder.workers.autograde``)."""
+
+_LIBRARIES = Path(tempfile.gettempdir()) / f"course-grading-{os.getpid()}"
+atexit.register(shutil.rmtree, _LIBRARIES, True)
+
+_CHECK_CALL = re.compile(r"""\bcheck\(\s*["'](\w+)["']""")
+
+
+def hidden_suites(cell) -> list[str]:
+    """Names of the hidden-check suites a test cell's source calls."""
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    if cell.get("cell_type") != "code" or not meta.get("grade") or meta.get("solution"):
+        return []
+    return _CHECK_CALL.findall(cell.get("source", ""))
+
+
 class SurvivingExecute(Execute):
-    """nbgrader's Execute; a cell that kills the kernel fails alone (up to max_deaths cells)."""
+    """nbgrader's Execute, serving the hidden checks' probes; a cell that kills the kernel
+    fails alone (up to max_deaths cells)."""
 
     max_deaths = 5
 
+    def __init__(self, *args, **kwargs):
+        from autograder.sandbox import SandboxKernelManager
+
+        kwargs["kernel_manager_class"] = SandboxKernelManager
+        super().__init__(*args, **kwargs)
+
     def preprocess(self, nb, resources=None, km=None):
-        for deaths in range(self.max_deaths + 1):
-            self._running = None
-            attempt = copy.deepcopy(nb)
-            try:
-                return super().preprocess(attempt, resources, km)
-            except DeadKernelError:
-                if self._running is None or deaths == self.max_deaths:
-                    raise
-                nb.cells[self._running].source = KILLED_CELL
+        from autograder import sandbox
+        from autograder.remote import ProbeServer
+
+        name = (resources or {}).get("unique_key", "notebook")
+        assignment = (resources or {}).get("nbgrader", {}).get("assignment", "")
+        folder = Path(tempfile.mkdtemp(prefix="probe-"))
+        (folder / "work").mkdir()
+        library = sandbox.grading_library(assignment, _LIBRARIES / assignment)
+        sandbox.CURRENT.append(sandbox.Sandbox(library, folder, folder / "work"))
+        try:
+            for deaths in range(self.max_deaths + 1):
+                self._running, self._expected = None, {}
+                self._server = ProbeServer(folder, timeout=float(self.timeout or 120) + 30)
+                os.environ["COURSE_PROBE"] = str(self._server.path)
+                attempt = copy.deepcopy(nb)
+                try:
+                    return super().preprocess(attempt, resources, km)
+                except DeadKernelError:
+                    if self._running is None or deaths == self.max_deaths:
+                        raise
+                    nb.cells[self._running].source = KILLED_CELL
+                finally:
+                    self._server.close()
+                    self._server.path.unlink(missing_ok=True)
+                    os.environ.pop("COURSE_PROBE", None)
+                    VERDICTS[name] = {gid: (names, self._server.results.get(gid, []))
+                                      for gid, names in self._expected.items()}
+        finally:
+            sandbox.CURRENT.pop()
+            shutil.rmtree(folder, ignore_errors=True)
         raise AssertionError("unreachable")
 
+    def output(self, outs, msg, display_id, cell_index):
+        """Keep at most OUTPUT_LIMIT bytes of a cell's output; interrupt a cell printing more."""
+        size = len(json.dumps(msg.get("content", {}), default=str))
+        self._printed = getattr(self, "_printed", 0) + size
+        if self._printed <= OUTPUT_LIMIT:
+            return super().output(outs, msg, display_id, cell_index)
+        if not getattr(self, "_silenced", False):
+            self._silenced = True
+            outs.append(nbformat.v4.new_output(
+                "error", ename="OutputLimit", evalue=TOO_MUCH_OUTPUT, traceback=[]))
+            asyncio.ensure_future(self.km.interrupt_kernel())
+        return None
+
     def preprocess_cell(self, cell, resources, index):
-        self._running = index
-        return super().preprocess_cell(cell, resources, index)
+        self._running, self._printed, self._silenced = index, 0, False
+        names = hidden_suites(cell)
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if names:
+            self._expected[grade_id] = names
+        self._server.expect(grade_id if names else None, names)
+        try:
+            return super().preprocess_cell(cell, resources, index)
+        finally:
+            self._server.expect(None, ())

@@ -22,7 +22,10 @@ from __future__ import annotations
 
 import importlib
 import numbers
+import os
 import pkgutil
+
+import numpy as np
 
 from autograder.checks.judge import Judge, Verdict  # noqa: F401
 
@@ -56,6 +59,46 @@ def concept(name: str, hint: str, expected, options) -> None:
         judge.record(name, got == expected, f"{name}: {hint}")
 
     suite(name)(check)
+
+
+def run_suite(name: str, student, seed: int | None = None, conn=None):
+    """Run the suite of graded item ``name`` on ``student``; returns a ``SuiteResult``.
+
+    ``conn``: the probe connection ``student`` came through (its record of the student's
+    errors tells whether the code called a reference implementation hidden while grading).
+    """
+    from autograder.remote import REFERENCE_HIDDEN, RemoteGone, SuiteResult
+
+    suites = load_all()
+    if name not in suites:
+        return SuiteResult(name, False, f"no hidden checks registered for {name!r}")
+    if seed is None:
+        seed = int.from_bytes(os.urandom(8), "little")
+    judge = Judge()
+    try:
+        suites[name](student, np.random.default_rng(seed), judge)
+    except NotImplementedError:
+        judge.record(name, False, f"{name} is not implemented yet")
+    except RemoteGone as err:
+        judge.record(name, False, f"{name}: {err}")
+    except RecursionError:
+        judge.record(name, False, f"{name}: the checks went too deep (a recursive structure?)")
+    except Exception as err:  # a student object no suite expected: a failure, with the reason
+        judge.record(name, False, f"{name}: the hidden checks stopped on what your code "
+                                  f"returned ({type(err).__name__}: {str(err)[:200]})")
+    flagged = ""
+    if conn is not None and REFERENCE_HIDDEN in conn.errors:
+        from autograder.verdicts import REFERENCE_USED
+
+        flagged = f"{name}: {REFERENCE_USED}"
+        judge.record(name, False, flagged)
+    failures = judge.failures()
+    if failures:
+        lines = "\n".join(f"- {v.message}" for v in failures)
+        message = (f"{name}: {len(failures)} of {len(judge.verdicts)} hidden checks failed:"
+                   f"\n{lines}")
+        return SuiteResult(name, False, message, flagged)
+    return SuiteResult(name, True, f"{name}: all {len(judge.verdicts)} hidden checks passed")
 
 
 def load_all() -> dict:

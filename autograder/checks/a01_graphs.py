@@ -19,6 +19,7 @@ from collections import deque
 import numpy as np
 
 from autograder.checks import suite
+from autograder.remote import class_names, is_class, type_name
 from course import graph as ref
 
 TOL = 1e-9  # gates and graphs are exact formulas: only rounding differs
@@ -114,7 +115,7 @@ def _gate_suite(name, student, judge, cases, expected_fn, diagnose, pair=True, o
                     type(got) is np.ndarray and got.shape == (2,))
                 if not is_pair:
                     message = (f"{call} must return a pair (d out/dx, d out/dy), "
-                               f"got {type(got).__name__}")
+                               f"got {type_name(got)}")
                     break
                 values = [_as_float(g) for g in got]
             else:
@@ -332,9 +333,9 @@ def _diagnose_grads(got, root, nodes):
 
 
 def _own_class(student, judge):
-    if not isinstance(student, type):
-        return judge.record("Value", False, f"Value must be a class, got {type(student).__name__}")
-    if issubclass(student, ref.Value):
+    if not is_class(student):
+        return judge.record("Value", False, f"Value must be a class, got {type_name(student)}")
+    if "course.graph.Value" in class_names(student):
         return judge.record("Value", False, "Value must be your own class, not (a subclass of) "
                             "course.graph.Value")
     return True
@@ -354,7 +355,7 @@ def compare_graph(judge, what, student, leaves, program, hint="", backward=True,
         bad = next(i for i, n in enumerate(mine) if not isinstance(n, student))
         op, args = program[bad - len(leaves)]
         return judge.record(what, False, f"{what}: {_describe(op, args)} returned "
-                            f"{type(mine[bad]).__name__}, expected a new Value (a graph node)")
+                            f"{type_name(mine[bad])}, expected a new Value (a graph node)")
     theirs = build(ref.Value, leaves, program)
     data = [_as_float(getattr(n, "data", None)) for n in mine]
     if any(d is None for d in data):

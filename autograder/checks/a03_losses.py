@@ -22,6 +22,7 @@ import numpy as np
 
 from autograder.checks import suite
 from autograder.checks.judge import diagnose, unpack
+from autograder.remote import type_name
 from course import losses as ref
 
 TOL = 1e-7          # float64, the same exact operations in a possibly different order
@@ -443,7 +444,7 @@ def _(answer, rng, judge):
     value = _number(answer)
     if value is None:
         judge.record("answer_q1", False, f"answer_q1 should be a number, got "
-                     f"{type(answer).__name__}")
+                     f"{type_name(answer)}")
         return
     judge.record("answer_q1", abs(value - 9.0) < 1e-6,
                  "answer_q1 is not right: with all scores equal, work out the margin "

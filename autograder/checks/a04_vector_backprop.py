@@ -28,12 +28,12 @@ if one reproduces the student's result (or its shape), the message names it.
 from __future__ import annotations
 
 import numbers
-import traceback
 import warnings
 
 import numpy as np
 
 from autograder.checks import suite
+from autograder.remote import error_line, type_name
 from course import layers as ref
 
 TOL = 1e-7       # relative, float64
@@ -68,8 +68,7 @@ def _call(judge, what, fn, *args, hint=""):
     except NotImplementedError:
         raise
     except Exception as err:  # student code may raise anything
-        last = traceback.extract_tb(err.__traceback__)[-1:]
-        where = f" (line {last[0].lineno})" if last else ""
+        where = error_line(err)
         judge.record(what, False, f"{what} raised {type(err).__name__}: {err}{where}"
                      + (f"; {hint}" if hint else ""))
         return None
@@ -86,8 +85,8 @@ def _unpack(judge, what, got, n, names):
     if got is None:
         return None
     if not isinstance(got, (tuple, list)) or len(got) != n:
-        kind = (f"a {type(got).__name__} of length {len(got)}"
-                if isinstance(got, (tuple, list)) else type(got).__name__)
+        kind = (f"a {type_name(got)} of length {len(got)}"
+                if isinstance(got, (tuple, list)) else type_name(got))
         judge.record(what, False, f"{what} should return {names}, got {kind}")
         return None
     return tuple(got)
@@ -147,7 +146,7 @@ def _compare(judge, what, got, expected, bound=None, float32=False, mistakes=(),
         return judge.record(what, False, f"{what}: got None (is a return missing?)")
     if not (type(got) is np.ndarray or isinstance(got, (float, np.floating))):
         return judge.record(what, False, f"{what}: expected a numpy array, "
-                            f"got {type(got).__name__}")
+                            f"got {type_name(got)}")
     got = np.asarray(got)
     if got.dtype.kind == "b":
         return judge.record(what, False, f"{what}: a boolean array; the entries must be "
@@ -363,7 +362,7 @@ def _forward_mistakes(x, w, b):
 def _check_affine_cache(judge, what, cache, x, w, b):
     if not (isinstance(cache, tuple) and len(cache) == 3):
         return judge.record(what, False, f"{what}: should be the tuple (x, w, b), "
-                            f"got {type(cache).__name__}")
+                            f"got {type_name(cache)}")
     cx = cache[0]
     if isinstance(cx, np.ndarray) and cx.shape != x.shape and cx.size == x.size:
         return judge.record(what, False, f"{what}: holds x reshaped to {cx.shape}; keep x in "

@@ -18,6 +18,7 @@ import numbers
 import numpy as np
 
 from autograder.checks import concept, suite
+from autograder.remote import type_name
 from course import optim, schedules
 
 TOL = 1e-8  # float64, same maths in a possibly different order
@@ -265,7 +266,7 @@ def _call(judge, name, student, w, dw, config, label):
     judge.unmodified(f"dw{label}", dw_before, dw)
     if not (isinstance(out, (tuple, list)) and len(out) == 2 and isinstance(out[1], dict)):
         judge.record(f"return{label}", False, f"{name}{label} should return a pair "
-                     f"(next_w, config) with config a dict, got {type(out).__name__}")
+                     f"(next_w, config) with config a dict, got {type_name(out)}")
         return None
     return out
 

@@ -22,13 +22,13 @@ output of a test cell as 0).
 
 from __future__ import annotations
 
-import contextlib
 import numbers
 import warnings
 
 import numpy as np
 
 from autograder.checks import concept, suite
+from autograder.remote import class_names, is_class, kept_random_state, seed_numpy, type_name
 from course import data, layers, nets
 from course.losses import softmax_loss
 
@@ -38,16 +38,6 @@ ACTIVATION_NAMES = tuple(layers.ACTIVATIONS)
 
 
 # ---------------------------------------------------------------- plumbing
-
-@contextlib.contextmanager
-def _kept_random_state():
-    """Leave numpy's global random state as the suite found it."""
-    state = np.random.get_state()
-    try:
-        yield
-    finally:
-        np.random.set_state(state)
-
 
 def _call(judge, what, fn, *args, hint="", **kwargs):
     """Call student code; an exception or a numpy warning is a failed check (None returned)."""
@@ -72,10 +62,10 @@ def _call(judge, what, fn, *args, hint="", **kwargs):
 
 def _own_class(judge, name, student) -> bool:
     """The graded class is a class of the student's own, not course.nets' (or a subclass)."""
-    if not isinstance(student, type):
+    if not is_class(student):
         return judge.record(name, False, f"{name} should be a class (class {name}: ...), "
-                            f"got {type(student).__name__}")
-    if issubclass(student, nets._Net):
+                            f"got {type_name(student)}")
+    if "course.nets._Net" in class_names(student):
         return judge.record(name, False, f"{name} is course.nets' own class or derives from "
                             "it: the graded class must be your own implementation")
     return True
@@ -104,7 +94,7 @@ def _close(judge, what, got, expected, dtype, hint="") -> bool:
         return judge.close(what, got, expected, tol=TOL, hint=hint)
     if not isinstance(got, (np.ndarray, np.floating, float)):
         return judge.record(what, False, f"{what}: expected a numpy array or number, "
-                            f"got {type(got).__name__}")
+                            f"got {type_name(got)}")
     expected = np.asarray(expected)
     got_arr = np.asarray(got)
     if got_arr.shape != expected.shape:
@@ -127,7 +117,7 @@ def _pair(judge, what, got):
     if got is None:
         return None
     if not isinstance(got, tuple) or len(got) != 2:
-        kind = f"a tuple of length {len(got)}" if isinstance(got, tuple) else type(got).__name__
+        kind = f"a tuple of length {len(got)}" if isinstance(got, tuple) else type_name(got)
         judge.record(what, False, f"{what} should return a tuple (loss, grads) when y is "
                      f"given, got {kind}")
         return None
@@ -226,7 +216,7 @@ def _check_init(judge, label, params, ref, scale, seed, dtype=np.float64,
         got = params[k]
         if not isinstance(got, np.ndarray):
             ok = judge.record(f"{label}: {k}", False, f"{label}: params[{k!r}] should be a "
-                              f"numpy array, got {type(got).__name__}") and ok
+                              f"numpy array, got {type_name(got)}") and ok
             continue
         if got.shape != expected.shape:
             hint = " (a bias is 1-d, shape (fan_out,))" if k.startswith("b") else ""
@@ -399,7 +389,7 @@ def _compare_loss(judge, label, got, ref_loss, ref_grads, params, X, y, reg, act
     loss, grads = pair
     if not isinstance(grads, dict):
         return judge.record(f"{label}: grads", False, f"{label}: grads should be a dict keyed "
-                            f"like params, got {type(grads).__name__}")
+                            f"like params, got {type_name(grads)}")
     missing = [k for k in ref_grads if k not in grads]
     if missing:
         return judge.record(f"{label}: grads", False, f"{label}: grads has no "
@@ -432,14 +422,14 @@ def _two_layer(judge, student, label, D, H, C, weight_scale=1e-3, reg=0.0):
 def _(student, rng, judge):
     if not _own_class(judge, "TwoLayerNet", student):
         return
-    with _kept_random_state():
+    with kept_random_state(student):
         for case in range(4):
             D, H, C = int(rng.integers(1, 30)), int(rng.integers(1, 20)), int(rng.integers(2, 11))
             scale = float(10 ** rng.uniform(-3, 0))
             reg = 0.0 if case == 0 else _reg(rng)
             seed = int(rng.integers(2**31))
             label = f"case {case + 1}"
-            np.random.seed(seed)
+            seed_numpy(student, seed)
             net = _two_layer(judge, student, label, D, H, C, scale, reg)
             if net is None:
                 return
@@ -454,7 +444,7 @@ def _(student, rng, judge):
 def _(student, rng, judge):
     if not _own_class(judge, "TwoLayerNet", student):
         return
-    with _kept_random_state():
+    with kept_random_state(student):
         for case in range(5):
             sizes = _sizes(rng, 2)
             N = 1 if case == 0 else int(rng.integers(2, 9))
@@ -485,7 +475,7 @@ def _(student, rng, judge):
 def _(student, rng, judge):
     if not _own_class(judge, "TwoLayerNet", student):
         return
-    with _kept_random_state():
+    with kept_random_state(student):
         for case in range(7):
             sizes = _sizes(rng, 2)
             N = 1 if case == 1 else int(rng.integers(2, 9))
@@ -556,7 +546,7 @@ def _(student, rng, judge):
     if not _own_class(judge, "FullyConnectedNet", student):
         return
     acts = _activations(rng, 6)
-    with _kept_random_state():
+    with kept_random_state(student):
         for case in range(6):
             depth = case % 4 + 1
             sizes = _sizes(rng, depth)
@@ -578,7 +568,7 @@ def _(student, rng, judge):
             if "seed" in kwargs:
                 seed_hint = ("the seed argument was ignored: call np.random.seed(seed) before "
                              "drawing the weights when seed is not None")
-            np.random.seed(seed + 1 if "seed" in kwargs else seed)
+            seed_numpy(student, seed + 1 if "seed" in kwargs else seed)
             net = _fcn(judge, student, label, hidden, D, C, **kwargs)
             if net is None:
                 return
@@ -625,7 +615,7 @@ def _(student, rng, judge):
     if not _own_class(judge, "FullyConnectedNet", student):
         return
     acts = _activations(rng, 8)
-    with _kept_random_state():
+    with kept_random_state(student):
         for case in range(8):
             sizes, X, y, values, act = _fcn_case(rng, case, acts)
             reg = 0.0 if case == 0 else _reg(rng)
@@ -686,7 +676,7 @@ def _(student, rng, judge):
     if not _own_class(judge, "FullyConnectedNet", student):
         return
     acts = _activations(rng, 8)
-    with _kept_random_state():
+    with kept_random_state(student):
         for case in range(8):
             dtype = np.float32 if case == 7 else np.float64
             sizes, X, y, values, act = _fcn_case(rng, case, acts, dtype)
@@ -730,11 +720,11 @@ def _test_accuracy(judge, model):
     what = "best_model"
     if model is None or not callable(getattr(model, "loss", None)):
         judge.record(what, False, f"{what} should be a trained model with a loss(X) method "
-                     f"(for example your TwoLayerNet), got {type(model).__name__}")
+                     f"(for example your TwoLayerNet), got {type_name(model)}")
         return None
     X, y = _digits_test()
     X0 = X.copy()
-    with _kept_random_state():
+    with kept_random_state(model):
         scores = _call(judge, "best_model.loss(X_test)", model.loss, X,
                        hint="train on course.data.load_digits() with its default arguments: "
                             "X of shape (N, 64), pixels scaled and centred")
@@ -744,7 +734,7 @@ def _test_accuracy(judge, model):
             or scores.dtype.kind != "f":
         shape = getattr(scores, "shape", None)
         judge.record(what, False, f"best_model.loss(X_test) should return float scores of "
-                     f"shape ({len(y)}, 10), got {type(scores).__name__} of shape {shape}")
+                     f"shape ({len(y)}, 10), got {type_name(scores)} of shape {shape}")
         return None
     if not np.all(np.isfinite(scores)):
         judge.record(what, False, "best_model.loss(X_test) returned inf or nan scores")

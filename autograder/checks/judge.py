@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import traceback
 from dataclasses import dataclass
 
 import numpy as np
+
+from autograder.remote import error_line, type_name
 
 
 @dataclass
@@ -32,8 +33,7 @@ class Judge:
         try:
             return fn(*args, **kwargs)
         except Exception as err:  # student code may raise anything
-            last = traceback.extract_tb(err.__traceback__)[-1:]
-            where = f" (line {last[0].lineno})" if last else ""
+            where = error_line(err)
             self.record(what, False, f"{what} raised {type(err).__name__}: {err}{where}")
             return None
 
@@ -52,7 +52,7 @@ class Judge:
         if not (type(got) in (np.ndarray, float, int) or isinstance(got, (np.floating,
                                                                            np.integer))):
             return self.record(what, False, f"{what}: expected a numpy array or number, "
-                               f"got {type(got).__name__}")
+                               f"got {type_name(got)}")
         got = np.asarray(got)
         if got.shape != expected.shape:
             return self.record(what, False, f"{what}: shape {got.shape}, expected "
@@ -127,7 +127,7 @@ def unpack(judge: Judge, what: str, got, names=("out", "cache")):
     if got is None:
         return None
     if not isinstance(got, tuple) or len(got) != len(names):
-        kind = f"a tuple of length {len(got)}" if isinstance(got, tuple) else type(got).__name__
+        kind = f"a tuple of length {len(got)}" if isinstance(got, tuple) else type_name(got)
         judge.record(what, False, f"{what} should return a tuple ({', '.join(names)}), "
                      f"got {kind}")
         return None
