@@ -26,7 +26,6 @@ a warning is a failed check (nbgrader scores any stderr output as 0).
 from __future__ import annotations
 
 import numbers
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -49,34 +48,6 @@ DTYPE_HINT = ("keep the input's dtype: a float64 array or constant (mask.astype(
 
 # ---------------------------------------------------------------- calling student code
 
-def _call(judge, what, fn, *args, warn_hint=""):
-    """Call student code with numpy warnings recorded; a RuntimeWarning is a failed check.
-
-    A stub's NotImplementedError is raised on, so the whole suite reports "not
-    implemented yet" once instead of failing every case.
-    """
-    stub = []
-
-    def call(*args):
-        try:
-            return fn(*args)
-        except NotImplementedError as err:
-            stub.append(err)
-
-    # underflow stays silent (numpy's default): exp(-1000) = 0 is the right answer
-    with warnings.catch_warnings(record=True) as caught, \
-            np.errstate(over="warn", divide="warn", invalid="warn"):
-        warnings.simplefilter("always")
-        got = judge.call(what, call, *args)
-    if stub:
-        raise stub[0]
-    numpy_warnings = [w for w in caught if issubclass(w.category, RuntimeWarning)]
-    if numpy_warnings:
-        judge.record(what, False, f"{what} made numpy warn ({numpy_warnings[0].message}); "
-                     "nbgrader scores a test cell that prints a warning as 0"
-                     + (f"; {warn_hint}" if warn_hint else ""))
-        return None
-    return got
 
 
 
@@ -385,7 +356,7 @@ def _forward_suite(act):
             x_before = x.copy()
             args = (x,) if alpha is None else (x, alpha)
             call = f"{act.name}_forward(x{'' if alpha is None else ', alpha'}) on {desc}"
-            got = unpack(judge, call, _call(judge, call, student, *args, warn_hint=act.warn_hint))
+            got = unpack(judge, call, judge.attempt(call, student, *args, warn_hint=act.warn_hint))
             if got is None:
                 continue
             out, cache = got
@@ -408,7 +379,7 @@ def _backward_suite(act):
             cache_arr = cache[0] if isinstance(cache, tuple) else cache
             cache_before, dout_before = cache_arr.copy(), dout.copy()
             call = f"{act.name}_backward(dout, cache) on {desc}"
-            dx = _call(judge, call, student, dout, cache, warn_hint=act.warn_hint)
+            dx = judge.attempt(call, student, dout, cache, warn_hint=act.warn_hint)
             if dx is None:
                 continue
             expected = act.ref_backward(dout, x, alpha)
@@ -451,13 +422,13 @@ def _stable_suite(act):
             float32 = dtype == np.float32
             desc = f"|x| up to {np.abs(x).max():.0f}, {np.dtype(dtype).name}"
             call = f"{act.name}_forward(x) at {desc}"
-            got = unpack(judge, call, _call(judge, call, forward, x, warn_hint=hint))
+            got = unpack(judge, call, judge.attempt(call, forward, x, warn_hint=hint))
             if got is not None:
                 _close(judge, f"out ({desc})", got[0], act.ref_forward(x), float32,
                        default=act.forward_hint, nonfinite=hint)
             dout = rng.standard_normal(x.shape).astype(dtype)
             call = f"{act.name}_backward(dout, cache) at {desc}"
-            dx = _call(judge, call, backward, dout, act.contract_cache(x), warn_hint=hint)
+            dx = judge.attempt(call, backward, dout, act.contract_cache(x), warn_hint=hint)
             if dx is not None:
                 _close(judge, f"dx ({desc})", dx, act.ref_backward(dout, x), float32,
                        default=act.backward_hint, nonfinite=hint)

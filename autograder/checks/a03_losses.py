@@ -16,7 +16,6 @@ stderr output of a test cell as 0 anyway.
 from __future__ import annotations
 
 import numbers
-import warnings
 
 import numpy as np
 
@@ -34,18 +33,6 @@ LN10 = float(np.log(10.0))
 
 # ---------------------------------------------------------------- calling student code
 
-def _call(judge, what, fn, *args, warn_hint=""):
-    """Call student code with numpy warnings recorded; a RuntimeWarning is a failed check."""
-    with warnings.catch_warnings(record=True) as caught, \
-            np.errstate(divide="warn", over="warn", invalid="warn", under="ignore"):
-        warnings.simplefilter("always")
-        got = judge.call(what, fn, *args)
-    numpy_warnings = [w for w in caught if issubclass(w.category, RuntimeWarning)]
-    if numpy_warnings:
-        judge.record(what, False, f"{what} made numpy warn ({numpy_warnings[0].message}); "
-                     f"nbgrader scores any warning as 0" + (f"; {warn_hint}" if warn_hint else ""))
-        return None
-    return got
 
 
 
@@ -120,8 +107,8 @@ def _run_data_loss(student, judge, name, cases, check):
     for desc, x, y in cases:
         x_before, y_before = x.copy(), y.copy()
         got = unpack(judge, f"{name}(x, y) on {desc}",
-                     _call(judge, f"{name}(x, y) on {desc}", student, x, y,
-                           warn_hint=WARN_HINT if name == "softmax_loss" else ""),
+                     judge.attempt(f"{name}(x, y) on {desc}", student, x, y,
+                           hint=WARN_HINT if name == "softmax_loss" else ""),
                      names=("loss", "dx"))
         if got is None:
             return
@@ -403,7 +390,7 @@ def _(student, rng, judge):
     for desc, W, reg in _l2_cases(rng):
         W_before = W.copy()
         what = f"l2_regularization(W, reg) on {desc}"
-        got = unpack(judge, what, _call(judge, what, student, W, reg), names=("loss", "dW"))
+        got = unpack(judge, what, judge.attempt(what, student, W, reg), names=("loss", "dW"))
         if got is None:
             return
         loss, dW = got

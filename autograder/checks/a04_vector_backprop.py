@@ -28,12 +28,11 @@ if one reproduces the student's result (or its shape), the message names it.
 from __future__ import annotations
 
 import numbers
-import warnings
 
 import numpy as np
 
 from autograder.checks import suite
-from autograder.remote import error_line, type_name
+from autograder.remote import type_name
 from course import layers as ref
 
 TOL = 1e-7       # relative, float64
@@ -54,30 +53,6 @@ class _Stub(Exception):
     """Carries a stub's NotImplementedError out of judge bookkeeping."""
 
 
-def _call(judge, what, fn, *args, hint=""):
-    """Call student code; an exception or a numpy warning is a failed check (returns None).
-
-    A stub's NotImplementedError is raised on, so the whole suite reports "not
-    implemented yet" once instead of failing every case.
-    """
-    try:
-        with warnings.catch_warnings(record=True) as caught, \
-                np.errstate(over="warn", divide="warn", invalid="warn"):
-            warnings.simplefilter("always")
-            got = fn(*args)
-    except NotImplementedError:
-        raise
-    except Exception as err:  # student code may raise anything
-        where = error_line(err)
-        judge.record(what, False, f"{what} raised {type(err).__name__}: {err}{where}"
-                     + (f"; {hint}" if hint else ""))
-        return None
-    numpy_warnings = [w for w in caught if issubclass(w.category, RuntimeWarning)]
-    if numpy_warnings:
-        judge.record(what, False, f"{what} made numpy warn ({numpy_warnings[0].message}); "
-                     "nbgrader scores a test cell that prints a warning as 0")
-        return None
-    return got
 
 
 def _unpack(judge, what, got, n, names):
@@ -195,7 +170,7 @@ def _relu_jacobian_cases(rng):
 def _(student, rng, judge):
     for desc, x in _relu_jacobian_cases(rng):
         x_before = x.copy()
-        J = _call(judge, f"relu_jacobian(x) on {desc}", student, x)
+        J = judge.attempt(f"relu_jacobian(x) on {desc}", student, x)
         if J is None:
             continue
         mask = (x > 0).astype(np.float64)
@@ -251,7 +226,7 @@ def _matmul_suite(which):
             x_before, w_before = x.copy(), w.copy()
             desc = f"x {x.shape}, w {w.shape}"
             call = f"matmul_jacobians(x, w) for {desc}"
-            got = _unpack(judge, call, _call(judge, call, student, x, w), 2, "(J_x, J_w)")
+            got = _unpack(judge, call, judge.attempt(call, student, x, w), 2, "(J_x, J_w)")
             if got is not None:
                 if which == "x":
                     _judge_jx(judge, desc, got[0], x, w)
@@ -376,7 +351,7 @@ def _forward_call(judge, name, student, x, w, b, desc):
     hint = ("x of shape (N, d_1, ..., d_k) must be flattened to (N, D) first: "
             "x.reshape(N, -1)") if x.ndim > 2 else SHAPES_HINT
     call = f"{name}(x, w, b) for {desc}"
-    return _unpack(judge, call, _call(judge, call, student, x, w, b, hint=hint), 2,
+    return _unpack(judge, call, judge.attempt(call, student, x, w, b, hint=hint), 2,
                    "a pair (out, cache)")
 
 
@@ -446,7 +421,7 @@ def _backward_suite(part):
         for desc, x, w, b, dout in _affine_cases(rng):
             before = [a.copy() for a in (x, w, b, dout)]
             call = f"affine_backward(dout, cache) for {desc}"
-            got = _unpack(judge, call, _call(judge, call, student, dout, (x, w, b),
+            got = _unpack(judge, call, judge.attempt(call, student, dout, (x, w, b),
                                              hint=SHAPES_HINT), 3, "the tuple (dx, dw, db)")
             float32 = x.dtype == np.float32
             if got is not None:
@@ -508,7 +483,7 @@ def _(student, rng, judge):
         call = f"affine_relu_backward(dout, cache) for {desc}"
         hint = ("backward runs in the reverse order of forward: da = relu_backward(dout, "
                 "relu_cache) first, then affine_backward(da, fc_cache)")
-        got = _unpack(judge, call, _call(judge, call, student, dout, ((x, w, b), a), hint=hint),
+        got = _unpack(judge, call, judge.attempt(call, student, dout, ((x, w, b), a), hint=hint),
                       3, "the tuple (dx, dw, db)")
         float32 = x.dtype == np.float32
         if got is not None:

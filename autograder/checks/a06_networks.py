@@ -23,7 +23,6 @@ output of a test cell as 0).
 from __future__ import annotations
 
 import numbers
-import warnings
 
 import numpy as np
 
@@ -39,25 +38,6 @@ ACTIVATION_NAMES = tuple(layers.ACTIVATIONS)
 
 # ---------------------------------------------------------------- plumbing
 
-def _call(judge, what, fn, *args, hint="", **kwargs):
-    """Call student code; an exception or a numpy warning is a failed check (None returned)."""
-    with warnings.catch_warnings(record=True) as caught, \
-            np.errstate(divide="warn", over="warn", invalid="warn", under="ignore"):
-        warnings.simplefilter("always")
-        try:
-            got = fn(*args, **kwargs)
-        except NotImplementedError:
-            raise
-        except Exception as err:  # student code may raise anything
-            judge.record(what, False, f"{what} raised {type(err).__name__}: {err}"
-                         + (f"; {hint}" if hint else ""))
-            return None
-    numpy_warnings = [w for w in caught if issubclass(w.category, RuntimeWarning)]
-    if numpy_warnings:
-        judge.record(what, False, f"{what} made numpy warn ({numpy_warnings[0].message}); "
-                     "nbgrader scores any warning as 0" + (f"; {hint}" if hint else ""))
-        return None
-    return got
 
 
 def _own_class(judge, name, student) -> bool:
@@ -413,7 +393,7 @@ def _compare_loss(judge, label, got, ref_loss, ref_grads, params, X, y, reg, act
 # ---------------------------------------------------------------- TwoLayerNet
 
 def _two_layer(judge, student, label, D, H, C, weight_scale=1e-3, reg=0.0):
-    return _call(judge, f"{label}: TwoLayerNet(input_dim={D}, hidden_dim={H}, num_classes={C},"
+    return judge.attempt(f"{label}: TwoLayerNet(input_dim={D}, hidden_dim={H}, num_classes={C},"
                  f" weight_scale={weight_scale:g}, reg={reg:g})", student, input_dim=D,
                  hidden_dim=H, num_classes=C, weight_scale=weight_scale, reg=reg)
 
@@ -456,7 +436,7 @@ def _(student, rng, judge):
                 return
             _install(params, values)
             X0, params0 = X.copy(), {k: v.copy() for k, v in values.items()}
-            scores = _call(judge, f"{label}: loss(X)", net.loss, X,
+            scores = judge.attempt(f"{label}: loss(X)", net.loss, X,
                            hint="X of shape (N, d1, ..., dk) must be flattened to (N, D)"
                            if X.ndim > 2 else "")
             if scores is None:
@@ -497,7 +477,7 @@ def _(student, rng, judge):
                 return
             _install(params, values)
             X0, y0, params0 = X.copy(), y.copy(), {k: v.copy() for k, v in values.items()}
-            got = _call(judge, f"{label}: loss(X, y)", net.loss, X, y,
+            got = judge.attempt(f"{label}: loss(X, y)", net.loss, X, y,
                         hint="shift the scores by their row max before np.exp (or use "
                              "course.losses.softmax_loss)" if case == 5 else "")
             if got is None:
@@ -516,7 +496,7 @@ def _(student, rng, judge):
         params = None if net is None else _params_of(judge, "loss(X, y=None)", net, list(values))
         if params is not None:
             _install(params, values)
-            scores = _call(judge, "loss(X, y=None)", net.loss, X, None)
+            scores = judge.attempt("loss(X, y=None)", net.loss, X, None)
             ref = nets.TwoLayerNet(*sizes)
             ref.params = values
             judge.close("loss(X, y=None): scores", scores, ref.loss(X), tol=TOL,
@@ -528,7 +508,7 @@ def _(student, rng, judge):
 def _fcn(judge, student, label, hidden, D, C, **kwargs):
     shown = ", ".join(f"{k}={v.__name__ if isinstance(v, type) else repr(v)}"
                       for k, v in kwargs.items())
-    return _call(judge, f"{label}: FullyConnectedNet({hidden}, input_dim={D}, num_classes={C}"
+    return judge.attempt(f"{label}: FullyConnectedNet({hidden}, input_dim={D}, num_classes={C}"
                  f"{', ' + shown if shown else ''})", student, hidden_dims=list(hidden),
                  input_dim=D, num_classes=C, **kwargs)
 
@@ -629,14 +609,14 @@ def _(student, rng, judge):
             _install(params, values)
             X0, y0, params0 = X.copy(), y.copy(), {k: v.copy() for k, v in values.items()}
             ref = _reference_fcn(sizes, values, reg, act)
-            scores = _call(judge, f"{label}: loss(X)", net.loss, X)
+            scores = judge.attempt(f"{label}: loss(X)", net.loss, X)
             if scores is None:
                 return
             expected = ref.loss(X)
             hint = "" if _near(scores, expected) else _scores_diagnosis(
                 values, X, act, scores, _variant_extra(act))
             ok = judge.close(f"{label}: scores", scores, expected, tol=TOL, hint=hint)
-            got = _call(judge, f"{label}: loss(X, y)", net.loss, X, y)
+            got = judge.attempt(f"{label}: loss(X, y)", net.loss, X, y)
             if got is None:
                 return
             pair = _pair(judge, f"{label}: loss(X, y)", got)
@@ -690,7 +670,7 @@ def _(student, rng, judge):
                 return
             _install(params, values)
             X0, y0, params0 = X.copy(), y.copy(), {k: v.copy() for k, v in values.items()}
-            got = _call(judge, f"{label}: loss(X, y)", net.loss, X, y)
+            got = judge.attempt(f"{label}: loss(X, y)", net.loss, X, y)
             if got is None:
                 return
             ref = _reference_fcn(sizes, values, reg, act, dtype)
@@ -725,7 +705,7 @@ def _test_accuracy(judge, model):
     X, y = _digits_test()
     X0 = X.copy()
     with kept_random_state(model):
-        scores = _call(judge, "best_model.loss(X_test)", model.loss, X,
+        scores = judge.attempt("best_model.loss(X_test)", model.loss, X,
                        hint="train on course.data.load_digits() with its default arguments: "
                             "X of shape (N, 64), pixels scaled and centred")
     if scores is None:

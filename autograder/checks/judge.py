@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,6 +37,35 @@ class Judge:
             where = error_line(err)
             self.record(what, False, f"{what} raised {type(err).__name__}: {err}{where}")
             return None
+
+    def attempt(self, what: str, fn, *args, hint: str = "", warn_hint: str = "", **kwargs):
+        """Call student code as a graded call: ``None`` after a failed verdict.
+
+        An exception fails the call, naming its type and line; so does a numpy warning
+        (overflow, division by zero, invalid value: under grading it would reach stderr),
+        with ``warn_hint`` (or ``hint``) added. A stub's NotImplementedError is raised on,
+        so the suite reports "not implemented yet" once instead of failing every case.
+        """
+        extra = f"; {hint}" if hint else ""
+        # underflow stays silent (numpy's default): exp(-1000) = 0 is the right answer
+        with warnings.catch_warnings(record=True) as caught, \
+                np.errstate(over="warn", divide="warn", invalid="warn", under="ignore"):
+            warnings.simplefilter("always")
+            try:
+                got = fn(*args, **kwargs)
+            except NotImplementedError:
+                raise
+            except Exception as err:  # student code may raise anything
+                self.record(what, False, f"{what} raised {type(err).__name__}: {err}"
+                            f"{error_line(err)}{extra}")
+                return None
+        numeric = [w for w in caught if issubclass(w.category, RuntimeWarning)]
+        extra = f"; {warn_hint or hint}" if warn_hint or hint else ""
+        if numeric:
+            self.record(what, False, f"{what} made numpy warn ({numeric[0].message}); "
+                        f"nbgrader scores a test cell that prints a warning as 0{extra}")
+            return None
+        return got
 
     def close(self, what: str, got, expected, tol: float = 1e-7, hint: str = "",
               atol: float = 0.0) -> bool:
