@@ -28,8 +28,15 @@ def _grade(args) -> int:
     from autograder.grade import grade
     from autograder.report import grade_table
 
+    if args.scheduler:
+        from autograder.cluster import connect
+
+        if args.workers is not None:
+            raise ValueError("--workers: not with --scheduler (the cluster's workers grade)")
+        connect(args.scheduler).close()  # a bad address fails now, not after the set-up
     rows = grade(Path(args.submissions), Path(args.out), students=args.student,
-                 assignments=args.assignment, progress=True, workers=args.workers)
+                 assignments=args.assignment, progress=True, workers=args.workers,
+                 scheduler=args.scheduler, regrade=args.regrade)
     print(grade_table(rows))
     print(f"grades: {Path(args.out) / 'grades.csv'}; report: {Path(args.out) / 'report.html'}")
     return 0
@@ -55,6 +62,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--assignment", action="append", help="only this assignment (repeatable)")
     p.add_argument("--workers", type=int, default=None,
                    help="notebooks graded at once (default: the number of cores)")
+    p.add_argument("--regrade", action="store_true",
+                   help="grade every selected submission again; by default a run reuses the "
+                        "grades in OUT/journal.jsonl of unchanged submissions, so a killed run "
+                        "resumes where it stopped")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="grade on the Dask cluster whose scheduler is at ADDRESS "
+                        "(tcp://HOST:8786) instead of on this machine; needs the 'cluster' extra")
     p.set_defaults(func=_grade)
     p = sub.add_parser("demo", help="release, grade the bundled example submissions, "
                                     "print the table, write the report")

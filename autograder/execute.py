@@ -21,7 +21,7 @@ import tempfile
 from pathlib import Path
 
 import nbformat
-from nbclient.exceptions import DeadKernelError
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbgrader.preprocessors import Execute
 
 KILLED_CELL = (
@@ -36,8 +36,9 @@ TOO_MUCH_OUTPUT = (f"This cell printed more than {OUTPUT_LIMIT // 2**20} MB, so 
                    "interrupted it.")
 
 VERDICTS: dict = {}
-"""notebook name -> {grade_id: (suite names the test cell calls, [SuiteResult])}, from the
-last notebook executed in this process (read by ``autograder.workers.autograde``)."""
+"""notebook name -> {grade_id: (suite names the test cell calls, [SuiteResult], whether the
+cell ran out of time)}, from the last notebook executed in this process (read by
+``autograder.workers.autograde``)."""
 
 _LIBRARIES = Path(tempfile.gettempdir()) / f"course-grading-{os.getpid()}"
 atexit.register(shutil.rmtree, _LIBRARIES, True)
@@ -51,6 +52,12 @@ def hidden_suites(cell) -> list[str]:
     if cell.get("cell_type") != "code" or not meta.get("grade") or meta.get("solution"):
         return []
     return _CHECK_CALL.findall(cell.get("source", ""))
+
+
+STUCK_CELL = (
+    'raise TimeoutError("This cell did not finish in time and could not be interrupted, so '
+    'grading skipped it and ran the rest of the notebook again.")'
+)
 
 
 class SurvivingExecute(Execute):
@@ -77,26 +84,33 @@ class SurvivingExecute(Execute):
         sandbox.CURRENT.append(sandbox.Sandbox(library, folder, folder / "work"))
         try:
             for deaths in range(self.max_deaths + 1):
-                self._running, self._expected = None, {}
+                self._running, self._expected, self._timeouts = None, {}, set()
                 self._server = ProbeServer(folder, timeout=float(self.timeout or 120) + 30)
                 os.environ["COURSE_PROBE"] = str(self._server.path)
                 attempt = copy.deepcopy(nb)
                 try:
                     return super().preprocess(attempt, resources, km)
-                except DeadKernelError:
+                except (DeadKernelError, CellTimeoutError) as err:
                     if self._running is None or deaths == self.max_deaths:
                         raise
-                    nb.cells[self._running].source = KILLED_CELL
+                    nb.cells[self._running].source = (
+                        KILLED_CELL if isinstance(err, DeadKernelError) else STUCK_CELL)
                 finally:
                     self._server.close()
                     self._server.path.unlink(missing_ok=True)
                     os.environ.pop("COURSE_PROBE", None)
-                    VERDICTS[name] = {gid: (names, self._server.results.get(gid, []))
+                    VERDICTS[name] = {gid: (names, self._server.results.get(gid, []),
+                                            gid in self._timeouts)
                                       for gid, names in self._expected.items()}
         finally:
             sandbox.CURRENT.pop()
             shutil.rmtree(folder, ignore_errors=True)
         raise AssertionError("unreachable")
+
+    async def _async_handle_timeout(self, timeout, cell=None):
+        if cell is not None:
+            self._timeouts.add(cell.get("metadata", {}).get("nbgrader", {}).get("grade_id"))
+        return await super()._async_handle_timeout(timeout, cell)
 
     def output(self, outs, msg, display_id, cell_index):
         """Keep at most OUTPUT_LIMIT bytes of a cell's output; interrupt a cell printing more."""

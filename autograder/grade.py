@@ -14,6 +14,11 @@ Pipeline (nbgrader 0.9 does the execution and keeps the gradebook):
    status and message from the executed notebook;
 5. write ``DIR/grades.csv``, per-student feedback (``DIR/feedback``, hidden tests
    removed) and ``DIR/report.html``.
+
+Each finished step is written to ``DIR/journal.jsonl`` (autograder.journal) before
+anything that depends on it, so a run killed at any point and started again resumes
+and ends as an uninterrupted run would: grades already journaled are reused (while
+the submission and the course are unchanged), never drawn again.
 """
 
 from __future__ import annotations
@@ -24,12 +29,14 @@ import os
 import shutil
 import warnings
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 
 from autograder.config import RELEASE, REPO, SOURCE, put_tools_on_path
+from autograder.journal import Journal, digest, tree_digest
 from autograder.results import Row, write_csv
 
 MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
@@ -45,6 +52,7 @@ class Submission:
     notebook: str
     path: Path | None
     problem: str = ""  # why it cannot be graded ('' when it can)
+    note: str = ""  # for a missing notebook: what the folder holds instead
 
 
 @dataclass
@@ -72,24 +80,90 @@ def read_course(root: Path = REPO) -> Course:
 # --- 1. finding submissions ---------------------------------------------------------
 
 
+def shown_name(name: str) -> str:
+    """A file name as text that prints and saves: bytes that are not UTF-8 become ``\\xNN``."""
+    return os.fsencode(name).decode("utf-8", "backslashreplace")
 
-def _unpack_zip(zip_path: Path, dest: Path) -> str:
-    """Extract a student's zip into ``dest``; returns a problem ('' when fine)."""
+
+def _student_entries(folder: Path):
+    """(student id, entry, is it a zip, problem) for each student in ``folder``.
+
+    A student is a folder or a ``.zip`` file; other files are ignored, and so are
+    names starting with a dot. Problems: a symbolic link, a name that is not UTF-8,
+    the same student twice (``alice/`` and ``alice.zip``).
+    """
+    students: dict = {}
+    for entry in sorted(folder.iterdir()):
+        is_zip = entry.suffix == ".zip" and (entry.is_symlink() or entry.is_file())
+        if entry.name.startswith(".") or not (is_zip or entry.is_dir()):
+            continue
+        raw = entry.stem if is_zip else entry.name
+        students.setdefault(shown_name(raw), []).append((entry, is_zip, raw))
+    for sid, entries in students.items():
+        entry, is_zip, raw = entries[0]
+        kind = "zip file" if is_zip else "student folder"
+        if len(entries) > 1:
+            names = " and ".join(f"'{shown_name(e.name)}'" for e, _, _ in entries)
+            problem = f"this student was submitted twice ({names}); keep one"
+        elif entry.is_symlink():
+            problem = f"the {kind} is a symbolic link; put the files themselves there"
+        elif sid != raw:
+            problem = (f"the {kind} name is not valid UTF-8 (shown with its undecodable "
+                       "bytes as \\xNN); rename it to grade it")
+        else:
+            problem = ""
+        yield sid, entry, is_zip, problem
+
+
+def _unpack_zip(zip_path: Path, dest: Path, members) -> str:
+    """Extract the expected notebooks ``members`` of a student's zip into ``dest``.
+
+    Returns a problem ('' when fine). An entry anywhere in the zip that leaves its
+    folder or is a symbolic link refuses the whole zip; other unexpected entries are
+    ignored (never extracted).
+    """
     try:
         with zipfile.ZipFile(zip_path) as zf:
-            for info in zf.infolist():
+            infos = zf.infolist()
+            for info in infos:
                 parts = Path(info.filename).parts
                 if info.filename.startswith("/") or ".." in parts:
                     return f"the zip holds a path leaving its folder: {info.filename!r}"
                 if (info.external_attr >> 16) & 0o170000 == 0o120000:
                     return f"the zip holds a symbolic link: {info.filename!r}"
-            for info in zf.infolist():
+            for info in infos:
+                if info.filename not in members:
+                    continue
                 if info.file_size > MAX_NOTEBOOK_BYTES:
-                    return f"{info.filename!r} is too large ({info.file_size} bytes)"
-            zf.extractall(dest)
-    except (zipfile.BadZipFile, OSError) as err:
+                    return (f"{info.filename!r} in the zip is {info.file_size / 2**20:.0f} MB; "
+                            f"at most {MAX_NOTEBOOK_BYTES // 2**20} MB")
+                zf.extract(info, dest)
+    except (zipfile.BadZipFile, OSError, RuntimeError, EOFError, ValueError, zlib.error) as err:
         return f"not a readable zip file: {err}"
     return ""
+
+
+def _other_notebooks(folder: Path) -> str:
+    """For a missing notebook: the notebooks that are in its folder instead ('' if none)."""
+    if folder.is_symlink() or not folder.is_dir():
+        return ""
+    names = sorted(shown_name(p.name) for p in folder.iterdir() if p.suffix == ".ipynb")
+    more = f" and {len(names) - 3} more" if len(names) > 3 else ""
+    listed = ", ".join(f"'{name}'" for name in names[:3])
+    return f"found instead: {listed}{more}" if names else ""
+
+
+def _locate(sid: str, aid: str, nb_name: str, base: Path) -> Submission:
+    folder = base / aid
+    path = folder / f"{nb_name}.ipynb"
+    if folder.is_symlink():
+        return Submission(sid, aid, nb_name, None, f"the folder {aid} is a symbolic link, not "
+                                                   "a folder")
+    if path.is_symlink():
+        return Submission(sid, aid, nb_name, None, "the notebook is a symbolic link, not a file")
+    if path.is_file():
+        return Submission(sid, aid, nb_name, path)
+    return Submission(sid, aid, nb_name, None, note=_other_notebooks(folder))
 
 
 def find_submissions(folder: Path, course: Course, scratch: Path, students=None,
@@ -99,43 +173,41 @@ def find_submissions(folder: Path, course: Course, scratch: Path, students=None,
     if not folder.is_dir():
         raise FileNotFoundError(f"SUBMISSIONS: no folder at {folder}")
     wanted = [a for a in course.notebooks if not assignments or a in assignments]
+    members = {f"{aid}/{nb}.ipynb" for aid in wanted for nb in course.notebooks[aid]}
     found = []
-    for entry in sorted(folder.iterdir()):
-        if entry.is_symlink() or entry.name.startswith("."):
-            continue
-        if entry.is_file() and entry.suffix == ".zip":
-            sid, base = entry.stem, scratch / "unzipped" / entry.stem
-            problem = _unpack_zip(entry, base)
-        elif entry.is_dir():
-            sid, base, problem = entry.name, entry, ""
-        else:
-            continue
+    for sid, entry, is_zip, problem in _student_entries(folder):
         if students and sid not in students:
             continue
+        base = entry
+        if is_zip and not problem:
+            base = scratch / "unzipped" / sid
+            problem = _unpack_zip(entry, base, members)
         for aid in wanted:
             for nb_name in course.notebooks[aid]:
-                path = base / aid / f"{nb_name}.ipynb"
-                if problem:
-                    found.append(Submission(sid, aid, nb_name, None, problem))
-                elif path.is_symlink():
-                    found.append(Submission(sid, aid, nb_name, None, "the notebook is a "
-                                            "symbolic link, not a file"))
-                elif path.is_file():
-                    found.append(Submission(sid, aid, nb_name, path))
-                else:
-                    found.append(Submission(sid, aid, nb_name, None))
+                found.append(Submission(sid, aid, nb_name, None, problem) if problem
+                             else _locate(sid, aid, nb_name, base))
     return found
 
 
 def notebook_problem(path: Path) -> str:
-    """Why the notebook at ``path`` cannot be graded ('' when it can)."""
-    size = path.stat().st_size
-    if size > MAX_NOTEBOOK_BYTES:
-        return f"the notebook is {size / 2**20:.0f} MB; at most {MAX_NOTEBOOK_BYTES // 2**20} MB"
+    """Why the notebook at ``path`` cannot be graded ('' when it can).
+
+    The size is checked first, so an enormous file is never read.
+    """
     try:
-        raw = json.loads(path.read_bytes().decode("utf-8"))
+        size = path.stat().st_size
+        if size > MAX_NOTEBOOK_BYTES:
+            return (f"the notebook is {size / 2**20:.0f} MB; at most "
+                    f"{MAX_NOTEBOOK_BYTES // 2**20} MB")
+        data = path.read_bytes()
+    except OSError as err:
+        return f"the notebook cannot be read: {err.strerror or err}"
+    try:
+        raw = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
         return f"the notebook is not valid JSON: {err}"
+    except RecursionError:
+        return "the notebook is not valid JSON: nested too deeply"
     if not isinstance(raw, dict) or raw.get("nbformat") != 4:
         version = raw.get("nbformat") if isinstance(raw, dict) else None
         return f"the notebook has nbformat version {version!r}; expected 4"
@@ -207,11 +279,36 @@ def _rows_without_grading(sub: Submission, points: dict, status: str, message: s
 # --- the whole run ----------------------------------------------------------------------------
 
 
-def _prepare_course(out: Path, root: Path, assignments):
-    """The class course directory ``out/course`` and gradebook, every assignment recorded."""
+def course_digest(root: Path = REPO) -> str:
+    """Digest of what decides a grade: the master notebooks and the grading code.
+
+    A resumed run reuses a journaled grade only while this is unchanged; a change to
+    ``solutions/``, to the reference library or to the autograder regrades everyone.
+    """
+    import importlib
+
+    parts = [("solutions", tree_digest(Path(root) / SOURCE).encode())]
+    for package in ("course", "autograder"):
+        folder = Path(importlib.import_module(package).__file__).parent
+        parts.append((package, tree_digest(folder, "*.py").encode()))
+    return digest(parts)
+
+
+def _prepare_course(out: Path, root: Path, assignments, journal: Journal, course: str,
+                    force: bool = False):
+    """The class course directory ``out/course`` and gradebook, every assignment recorded.
+
+    Skipped when the journal says it was done for this very course (``course``: its digest).
+    """
     from autograder.workers import make_api
 
     course_root = out / "course"
+    done = (out / "gradebook.db").is_file() and all(
+        journal.is_released(aid, course) and (course_root / RELEASE / aid).is_dir()
+        for aid in assignments)
+    if done and not force:
+        return course_root, make_api(course_root, out / "gradebook.db")
+    journal.preparing()
     if (course_root / SOURCE).exists():
         shutil.rmtree(course_root / SOURCE)
     shutil.copytree(root / SOURCE, course_root / SOURCE,
@@ -221,15 +318,99 @@ def _prepare_course(out: Path, root: Path, assignments):
         result = api.generate_assignment(aid, force=True, create=True)
         if not result["success"]:
             raise RuntimeError(f"nbgrader could not set up {aid}: {result.get('error')}")
+        journal.add_released(aid, course)
     return course_root, api
+
+
+@dataclass
+class Plan:
+    """What a run does with each (student, assignment) it finds."""
+
+    rows: list  # settled without grading: missing, invalid, and journaled grades reused
+    tasks: list  # to autograde now
+    digests: dict  # (student, assignment) of each task -> digest of its notebooks
+    reused: list  # (student, assignment) pairs whose journaled grades are reused
+    withdrawn: list  # pairs with nothing to grade (missing or invalid)
+
+
+def _plan(subs, course: Course, course_root: Path, journal: Journal, fingerprint: str,
+          regrade: bool) -> Plan:
+    from autograder import workers as pool
+
+    plan = Plan([], [], {}, [], [])
+    pairs = sorted({(s.student_id, s.assignment) for s in subs})
+    for sid, aid in pairs:
+        gradable = []
+        for sub in (s for s in subs if (s.student_id, s.assignment) == (sid, aid)):
+            points = course.points[(aid, sub.notebook)]
+            problem = sub.problem or (notebook_problem(sub.path) if sub.path else "")
+            if sub.path is None and not problem:
+                note = f"; {sub.note}" if sub.note else ""
+                plan.rows += _rows_without_grading(sub, points, "missing",
+                                                   f"no {sub.notebook}.ipynb submitted{note}")
+            elif problem:
+                plan.rows += _rows_without_grading(sub, points, "invalid", problem)
+            else:
+                gradable.append((sub.notebook, str(sub.path)))
+        if not gradable:
+            plan.withdrawn.append((sid, aid))
+            continue
+        key = digest((name, Path(path).read_bytes()) for name, path in gradable)
+        earlier = None if regrade else journal.rows(sid, aid, key, fingerprint)
+        if earlier is not None:
+            plan.rows += earlier
+            plan.reused.append((sid, aid))
+            continue
+        plan.digests[(sid, aid)] = key
+        plan.tasks.append(pool.Task(sid, aid, gradable,
+                                    {n: course.points[(aid, n)] for n, _ in gradable},
+                                    course_root / RELEASE / aid))
+    stale = [p for p in pairs if p not in plan.reused]
+    journal.forget(p for p in stale if journal.knows(*p))  # before their files go
+    for sid, aid in stale:
+        for folder in ("submitted", "autograded", "feedback"):
+            shutil.rmtree(course_root / folder / sid / aid, ignore_errors=True)
+    return plan
+
+
+def _sync_gradebook(db_url: str, plan: Plan) -> None:
+    """Make the gradebook agree with the plan before grading.
+
+    Journaled grades are recorded again (idempotent: the gradebook may lag the journal
+    by the one commit a kill interrupted); submissions with nothing left to grade leave.
+    """
+    from nbgrader.api import Gradebook
+
+    from autograder.workers import record_scores
+
+    scores: dict = {}
+    reused = set(plan.reused)
+    for r in plan.rows:
+        if (r.student_id, r.assignment) in reused:
+            scores.setdefault((r.student_id, r.assignment), {}).setdefault(
+                r.notebook, {})[r.grade_id] = r.score
+    with Gradebook(db_url) as gb:
+        for (sid, aid), by_notebook in scores.items():
+            record_scores(gb, sid, aid, by_notebook, fresh=False)
+        gb.db.commit()
+        withdrawn = set(plan.withdrawn)
+        for assignment in gb.assignments:
+            for submission in list(assignment.submissions):
+                if (submission.student_id, assignment.name) in withdrawn:
+                    gb.remove_submission(assignment.name, submission.student_id)
 
 
 def grade(submissions, out, students=None, assignments=None, root: Path = REPO,
           progress: bool = False, feedback: bool = True, report: bool = True,
-          workers: int | None = None) -> list[Row]:
+          workers: int | None = None, scheduler: str | None = None,
+          regrade: bool = False) -> list[Row]:
     """Grade every submission under ``submissions`` into ``out``; returns the grade rows.
 
     ``workers``: processes grading at once (default: the number of cores).
+    ``scheduler``: grade on the Dask cluster with this scheduler address instead
+    (``autograder.cluster``).
+    A run that was killed resumes: grades in ``out/journal.jsonl`` whose submission and
+    course are unchanged are reused, not drawn again. ``regrade``: grade everything anew.
     """
     from sqlalchemy.exc import SAWarning
 
@@ -237,14 +418,11 @@ def grade(submissions, out, students=None, assignments=None, root: Path = REPO,
         # nbgrader 0.9 triggers SQLAlchemy session warnings on every autograde: noise only
         warnings.simplefilter("ignore", SAWarning)
         return _grade(submissions, out, students, assignments, root, progress, feedback, report,
-                      workers or os.cpu_count() or 1)
+                      workers or os.cpu_count() or 1, scheduler, regrade)
 
 
-def _grade(submissions, out, students, assignments, root, progress, feedback, report, workers):
-    from tqdm.auto import tqdm
-
-    from autograder import workers as pool
-
+def _grade(submissions, out, students, assignments, root, progress, feedback, report, workers,
+           scheduler=None, regrade=False):
     put_tools_on_path()
     logging.getLogger("traitlets").setLevel(logging.ERROR)
     out = Path(out).resolve()
@@ -254,48 +432,51 @@ def _grade(submissions, out, students, assignments, root, progress, feedback, re
     if unknown:
         raise ValueError(f"--assignment: no such assignment {sorted(unknown)}; "
                          f"expected one of {sorted(course.notebooks)}")
+    with Journal(out / "journal.jsonl") as journal:
+        return _run(journal, submissions, out, students, assignments, root, progress,
+                    feedback, report, workers, scheduler, regrade, course)
+
+
+def _run(journal, submissions, out, students, assignments, root, progress, feedback, report,
+         workers, scheduler, regrade, course):
+    from tqdm.auto import tqdm
+
+    from autograder import workers as pool
+
     wanted = [a for a in course.notebooks if not assignments or a in assignments]
-    scratch = out / "scratch"
-    shutil.rmtree(scratch, ignore_errors=True)
-    subs = find_submissions(Path(submissions), course, scratch, students, assignments)
-    course_root, api = _prepare_course(out, root, wanted)
-
-    rows, tasks = [], []
-    pairs = sorted({(s.student_id, s.assignment) for s in subs})
-    for sid, aid in pairs:
-        gradable = []
-        for sub in (s for s in subs if (s.student_id, s.assignment) == (sid, aid)):
-            points = course.points[(aid, sub.notebook)]
-            problem = sub.problem or (notebook_problem(sub.path) if sub.path else "")
-            if sub.path is None and not problem:
-                rows += _rows_without_grading(sub, points, "missing",
-                                              f"no {sub.notebook}.ipynb submitted")
-            elif problem:
-                rows += _rows_without_grading(sub, points, "invalid", problem)
-            else:
-                gradable.append((sub.notebook, str(sub.path)))
-        if gradable:
-            tasks.append(pool.Task(sid, aid, gradable,
-                                   {n: course.points[(aid, n)] for n, _ in gradable},
-                                   course_root / RELEASE / aid))
-        for folder in ("submitted", "autograded"):
-            shutil.rmtree(course_root / folder / sid / aid, ignore_errors=True)
-
+    for leftover in ("scratch", "workers"):  # an earlier run's, killed or not
+        shutil.rmtree(out / leftover, ignore_errors=True)
+    subs = find_submissions(Path(submissions), course, out / "scratch", students, assignments)
+    fingerprint = course_digest(root)
+    course_root, api = _prepare_course(out, root, wanted, journal, fingerprint, force=regrade)
+    plan = _plan(subs, course, course_root, journal, fingerprint, regrade)
+    _sync_gradebook(api.coursedir.db_url, plan)
+    rows, tasks = list(plan.rows), plan.tasks
+    if progress and plan.reused:
+        print(f"resuming: {len(plan.reused)} graded before ({journal.path.name}), "
+              f"{len(tasks)} to grade (--regrade grades all again)")
     bar = tqdm(total=len(tasks), desc="grading", unit="notebook", disable=not progress)
 
+    def journal_it(done):
+        pair = (done.task.student_id, done.task.assignment)
+        journal.add_graded(*pair, plan.digests[pair], fingerprint, done.rows)
+
     def on_done(done):
-        pool.record(done, course_root, api.coursedir.db_url)
+        pool.record(done, course_root, api.coursedir.db_url, before_commit=journal_it)
         rows.extend(done.rows)
         bar.update()
 
-    pool.run(tasks, min(workers, max(1, len(tasks))), out, out / "gradebook.db", on_done)
+    pool.run(tasks, min(workers, max(1, len(tasks))), out, out / "gradebook.db", on_done,
+             scheduler=scheduler)
     bar.close()
     rows.sort(key=lambda r: r.key)
-    all_rows = _merge_with_earlier(out / "grades.csv", rows, set(pairs) | {
+    all_rows = _merge_with_earlier(out / "grades.csv", rows, {
         (s.student_id, s.assignment) for s in subs})
     write_csv(all_rows, out / "grades.csv")
     if feedback:
-        write_feedback(api, [(t.student_id, t.assignment) for t in tasks], out)
+        graded = sorted(plan.reused + [(t.student_id, t.assignment) for t in tasks])
+        write_feedback(api, [p for p in graded if not journal.has_feedback(*p)], out,
+                       journal.add_feedback)
     if report:
         from autograder.report import write_report
 
@@ -316,12 +497,33 @@ def _merge_with_earlier(csv_path: Path, rows, regraded) -> list[Row]:
 
 
 def isolation_notes() -> list[str]:
-    return ["Student code and hidden tests run in one kernel per notebook (nbgrader's model): "
-            "grades are not yet protected against submissions that tamper with the tests."]
+    """What the report says about isolation (and a warning printed once when it is reduced)."""
+    from autograder.sandbox import bwrap
+
+    notes = ["The hidden checks are decided by the grading process: the student's kernel only "
+             "runs the calls it is sent and cannot change a verdict."]
+    if bwrap():
+        return notes + ["Each kernel ran in a bubblewrap sandbox with resource limits, no "
+                        "network, and no access to the repository, the gradebook or other "
+                        "submissions."]
+    global _WARNED
+    if not _WARNED:
+        _WARNED = True
+        logging.getLogger("autograder").warning(
+            "bwrap (bubblewrap) is not installed: isolation is reduced (kernels run with "
+            "resource limits but can read the file system and reach the network)")
+    return notes + ["Isolation was REDUCED: bwrap is not installed, so kernels ran with "
+                    "resource limits only and could read the file system and use the network."]
 
 
-def write_feedback(api, pairs, out: Path) -> None:
-    """HTML feedback per student and assignment, hidden tests removed, in ``out/feedback``."""
+_WARNED = False
+
+
+def write_feedback(api, pairs, out: Path, on_written=None) -> None:
+    """HTML feedback per student and assignment, hidden tests removed, in ``out/feedback``.
+
+    ``on_written(student, assignment)`` runs after each pair's feedback is written.
+    """
     api.coursedir.config.GenerateFeedback.preprocessors = [
         "nbgrader.preprocessors.GetGrades",
         "nbgrader.preprocessors.ClearHiddenTests",
@@ -330,7 +532,9 @@ def write_feedback(api, pairs, out: Path) -> None:
     api.config.GenerateFeedback.preprocessors = api.coursedir.config.GenerateFeedback.preprocessors
     for sid, aid in pairs:
         if (out / "course" / "autograded" / sid / aid).is_dir():
-            api.generate_feedback(aid, sid, force=True)
+            result = api.generate_feedback(aid, sid, force=True)
+            if result.get("success") and on_written is not None:
+                on_written(sid, aid)
     src = out / "course" / "feedback"
     if src.is_dir():
         dest = out / "feedback"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import os
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
@@ -45,6 +46,8 @@ def write_csv(rows, path: Path) -> None:
             d = asdict(row)
             d["score"], d["max_score"] = f"{row.score:g}", f"{row.max_score:g}"
             writer.writerow(d)
+        f.flush()
+        os.fsync(f.fileno())  # on disk before it replaces the old file (power loss too)
     tmp.replace(path)
 
 

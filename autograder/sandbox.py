@@ -154,6 +154,10 @@ while True:
 """
 
 
+_IGNORE_SIGINT = ("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_IGN); "
+                  "os.execv(sys.argv[1], sys.argv[1:])")
+
+
 def limited_command(cmd: list[str], box: Sandbox) -> list[str]:
     """``cmd`` (a kernel's command line) run with the limits, inside bwrap when available."""
     limits = [str(LIMITS[k]) for k in ("processes", "cpu_seconds", "memory_bytes",
@@ -162,8 +166,10 @@ def limited_command(cmd: list[str], box: Sandbox) -> list[str]:
         return [sys.executable, "-c", _LIMITER, "exec", *limits, *cmd]
     inner = [sys.executable, "-c", _LIMITER, "watch", *limits, *cmd]
     env = Path(sys.prefix)
-    args = [bwrap(), "--die-with-parent", "--unshare-all", "--clearenv",
-            "--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc",
+    # jupyter_client interrupts a kernel with SIGINT to its whole process group; bwrap must
+    # not die of it (the watchdog gives the kernel back the default handler)
+    args = [sys.executable, "-c", _IGNORE_SIGINT, bwrap(), "--die-with-parent",
+            "--unshare-all", "--clearenv", "--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc",
             "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
     for link in ("/bin", "/lib", "/lib64", "/sbin"):
         if Path(link).is_symlink():
@@ -186,6 +192,7 @@ def sandbox_env(box: Sandbox) -> dict:
            "IPYTHONDIR": str(box.scratch / ".ipython"), "OPENBLAS_NUM_THREADS": "1",
            "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PATH": "/usr/bin:/bin",
            "LANG": "C.UTF-8", "PYTHONNOUSERSITE": "1"}
+    env["JPY_PARENT_PID"] = str(os.getpid())  # else ipykernel prints its connection notes
     for key in ("NBGRADER_EXECUTION", "COURSE_PROBE"):
         if key in os.environ:
             env[key] = os.environ[key]

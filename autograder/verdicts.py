@@ -26,7 +26,8 @@ FAKED = "the notebook showed this cell as passing, but the grader's checks did n
 def final_rows(rows, autograded_path, verdicts: dict) -> list:
     """``rows`` (one notebook's, from nbgrader) with each test cell's verdict applied.
 
-    ``verdicts``: grade_id -> (suite names, [SuiteResult]) from ``execute.VERDICTS``.
+    ``verdicts``: grade_id -> (suite names, [SuiteResult], timed out) from
+    ``execute.VERDICTS``.
     """
     if not autograded_path.is_file():
         return list(rows)
@@ -42,13 +43,17 @@ def final_rows(rows, autograded_path, verdicts: dict) -> list:
         if not names:
             out.append(row)
             continue
-        _, results = verdicts.get(row.grade_id, (names, []))
+        _, results, timed_out = verdicts.get(row.grade_id, (names, [], False))
         by_name = {r.name: r for r in results}
         flagged = [r.flagged for r in results if r.flagged]
         failed = [by_name[n] for n in names if n in by_name and not by_name[n].passed]
         missing = [n for n in names if n not in by_name]
         if flagged:
             out.append(replace(row, score=0.0, status="flagged", message=flagged[0]))
+        elif failed and timed_out:
+            out.append(replace(row, score=0.0, status="timeout", message=(
+                f"{failed[0].name}: the cell did not finish in time (the grader interrupted "
+                "it during the hidden checks)")))
         elif failed:
             shown_pass = row.score > 0
             message = failed[0].message + (f" ({FAKED})" if shown_pass else "")

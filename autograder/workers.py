@@ -31,7 +31,7 @@ def make_api(course_root: Path, db_path: Path):
     from nbgrader.apps import NbGraderAPI
 
     config = nbgrader_config(course_root, db_path)
-    config.Execute.timeout = 120
+    config.Execute.timeout = int(os.environ.get("COURSE_CELL_TIMEOUT", "120"))
     # a minimal traceback names the error without printing the (hidden) test code around it;
     # the kernel's own log (a warning about its local TCP transport) is noise here
     config.Execute.extra_arguments = ["--InteractiveShell.xmode=Minimal",
@@ -58,8 +58,31 @@ def make_api(course_root: Path, db_path: Path):
     return NbGraderAPI(config=config)
 
 
+def _exit_with_parent() -> None:
+    """In a pool worker: exit as soon as the grading process dies (SIGKILL too).
+
+    An orphaned worker would otherwise wait for tasks forever. The parent holds the
+    other end of a pipe (multiprocessing's parent sentinel) that closes when it dies,
+    however early. Its kernels follow the worker: ipykernel exits when its parent does.
+    """
+    import multiprocessing
+    import threading
+    from multiprocessing.connection import wait
+
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return  # grading in the main process itself
+
+    def watch():
+        wait([parent.sentinel])
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
 def init_worker(out: Path, template_db: Path) -> None:
     """Give this process its own course directory and gradebook under ``out/workers``."""
+    _exit_with_parent()
     from sqlalchemy.exc import SAWarning
 
     warnings.simplefilter("ignore", SAWarning)  # nbgrader 0.9's session warnings: noise
@@ -97,6 +120,29 @@ def restore_test_cells(nb, release) -> list[str]:
     return restored
 
 
+def reset_nbgrader_metadata(nb, release) -> None:
+    """Give every graded or locked cell of ``nb`` its release metadata back.
+
+    Students copy test cells in JupyterLab (the copy keeps the grade id), or edit
+    the metadata (points, grade ids, ``solution: true`` on a test cell); nbgrader then
+    refuses the whole notebook. Here the first cell with each release grade id gets
+    the release's nbgrader metadata, and duplicates and unknown grade ids lose theirs
+    (they run as plain cells and earn nothing).
+    """
+    wanted = {_grade_id(c): c for c in release.cells if _grade_id(c)}
+    seen = set()
+    for cell in nb.cells:
+        if "nbgrader" not in cell.get("metadata", {}):
+            continue
+        original = wanted.get(_grade_id(cell))
+        if original is not None and original.cell_type == cell.cell_type \
+                and _grade_id(cell) not in seen:
+            cell.metadata["nbgrader"] = copy.deepcopy(original.metadata["nbgrader"])
+            seen.add(_grade_id(cell))
+        else:
+            del cell.metadata["nbgrader"]
+
+
 @dataclass
 class Task:
     """One student's notebooks for one assignment: [(notebook name, path of the file)]."""
@@ -122,7 +168,9 @@ def autograde(task: Task) -> Done:
     """Autograde ``task`` in this worker's course directory (init_worker must have run)."""
     from nbgrader.api import Gradebook
 
+    from autograder.execute import VERDICTS
     from autograder.grade import Submission, rows_for
+    from autograder.verdicts import final_rows
 
     api, root = _WORKER["api"], _WORKER["root"]
     sid, aid = task.student_id, task.assignment
@@ -132,45 +180,81 @@ def autograde(task: Task) -> Done:
     dest.mkdir(parents=True)
     for name, path in task.notebooks:
         nb = nbformat.read(path, as_version=4)
-        restore_test_cells(nb, nbformat.read(task.release / f"{name}.ipynb", as_version=4))
+        release = nbformat.read(task.release / f"{name}.ipynb", as_version=4)
+        reset_nbgrader_metadata(nb, release)
+        restore_test_cells(nb, release)
         nbformat.write(nb, dest / f"{name}.ipynb")
+    VERDICTS.clear()
     result = api.autograde(aid, sid, force=True, create=True)
     rows, scores, autograded = [], {}, {}
     with Gradebook(api.coursedir.db_url) as gb:
         for name, path in task.notebooks:
             sub = Submission(sid, aid, name, Path(path))
-            rows += rows_for(sub, root, gb, task.points[name], result)
             done = root / "autograded" / sid / aid / f"{name}.ipynb"
+            rows += final_rows(rows_for(sub, root, gb, task.points[name], result), done,
+                               VERDICTS.get(name, {}))
             autograded[name] = done.read_text(encoding="utf-8") if done.is_file() else ""
             scores[name] = {r.grade_id: r.score for r in rows if r.notebook == name}
     return Done(task, rows, scores, autograded)
 
 
-def record(done: Done, course_root: Path, db_url: str) -> None:
-    """Write a worker's result into the class course directory and gradebook."""
-    from nbgrader.api import Gradebook, MissingEntry
+def record(done: Done, course_root: Path, db_url: str, before_commit=None) -> None:
+    """Write a worker's result into the class course directory and gradebook.
+
+    The autograded notebooks are replaced atomically first, then ``before_commit(done)``
+    runs (``course grade`` journals the grades there: see autograder.journal), then the
+    gradebook commits. A kill at any point leaves each file and the gradebook whole.
+    """
+    from nbgrader.api import Gradebook
+
+    from autograder.journal import write_atomic
 
     sid, aid = done.task.student_id, done.task.assignment
     for name, text in done.autograded.items():
         target = course_root / "autograded" / sid / aid / f"{name}.ipynb"
         if text:
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8")
+            write_atomic(target, text.encode("utf-8"))
+    if before_commit is not None:
+        before_commit(done)
     with Gradebook(db_url) as gb:
-        gb.update_or_create_student(sid)
-        try:
-            submission = gb.find_submission(aid, sid)
-        except MissingEntry:
-            submission = gb.add_submission(aid, sid)
-        for notebook in submission.notebooks:
-            for grade in notebook.grades:
-                grade.auto_score = done.scores.get(notebook.name, {}).get(grade.name, 0.0)
-                grade.manual_score = None
+        record_scores(gb, sid, aid, done.scores)
         gb.db.commit()
 
 
-def run(tasks, workers: int, out: Path, template_db: Path, on_done) -> None:
-    """Autograde every task with ``workers`` processes (1: in this process); call on_done(Done)."""
+def record_scores(gb, student_id: str, assignment: str, scores: dict, fresh: bool = True):
+    """Set a submission's scores ({notebook: {grade_id: score}}) in the open gradebook ``gb``.
+
+    ``fresh``: the scores come from a new grading, so manual scores are cleared; otherwise
+    (recording journaled scores again) only a grade whose score differs changes, and
+    recording the same scores twice changes nothing.
+    """
+    from nbgrader.api import MissingEntry
+
+    gb.update_or_create_student(student_id)
+    try:
+        submission = gb.find_submission(assignment, student_id)
+    except MissingEntry:
+        submission = gb.add_submission(assignment, student_id)
+    for notebook in submission.notebooks:
+        for grade in notebook.grades:
+            score = scores.get(notebook.name, {}).get(grade.name, 0.0)
+            if fresh or grade.auto_score != score:
+                grade.auto_score, grade.manual_score = score, None
+
+
+def run(tasks, workers: int, out: Path, template_db: Path, on_done,
+        scheduler: str | None = None) -> None:
+    """Autograde every task with ``workers`` processes (1: in this process); call on_done(Done).
+
+    ``scheduler``: the address of a Dask scheduler whose workers grade instead
+    (``workers`` is then unused; see autograder.cluster).
+    """
+    if scheduler:
+        from autograder import cluster
+
+        cluster.run(tasks, scheduler, template_db, on_done)
+        return
     if workers <= 1 or len(tasks) <= 1:
         init_worker(out, template_db)
         for task in tasks:

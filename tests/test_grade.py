@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import os
 import shutil
 import zipfile
 from pathlib import Path
@@ -28,10 +29,46 @@ def _put(folder: Path, student: str, text: str) -> Path:
 def _digest(folder: Path) -> str:
     h = hashlib.sha256()
     for p in sorted(folder.rglob("*")):
-        h.update(str(p.relative_to(folder)).encode())
+        h.update(os.fsencode(p.relative_to(folder)))  # names may not be UTF-8
         if p.is_file() and not p.is_symlink():
             h.update(p.read_bytes())
     return h.hexdigest()
+
+
+NOT_UTF8 = "caf\\xe9"  # how the student folder b"caf\xe9" is shown: the byte escaped
+
+
+def _put_bad_names_and_links(subs: Path) -> None:
+    """Students whose folders, names or files are not what a submission should be."""
+    good = subs / "good" / AID
+    huge = _put(subs, "huge", "")
+    os.truncate(huge, 200 * 2**20)  # sparse: 200 MB on paper, nothing on disk
+    os.mkdir(os.fsencode(subs) + b"/caf\xe9")  # a name that is not UTF-8
+    shutil.copytree(good, subs / os.fsdecode(b"caf\xe9") / AID)
+    (subs / "misnamed" / AID).mkdir(parents=True)
+    shutil.copyfile(good / f"{NB}.ipynb", os.fsencode(subs / "misnamed" / AID) + b"/comp\xe9.ipynb")
+    (subs / "linkedfolder").symlink_to(subs / "good", target_is_directory=True)
+    (subs / "linkedaid").mkdir()
+    (subs / "linkedaid" / AID).symlink_to(good, target_is_directory=True)
+    (subs / "fifo" / AID).mkdir(parents=True)
+    os.mkfifo(subs / "fifo" / AID / f"{NB}.ipynb")  # reading it would block forever
+    os.mkfifo(subs / "stream.zip")
+    shutil.copytree(good, subs / "twice" / AID)
+    shutil.copyfile(subs / "zipped.zip", subs / "twice.zip")
+    with zipfile.ZipFile(subs / "bigzip.zip", "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(f"{AID}/{NB}.ipynb", b" " * (21 * 2**20))
+
+
+def _put_extra_files(subs: Path) -> None:
+    """Files no one asked for, next to good submissions: all ignored."""
+    (subs / "README.txt").write_text("not a student")
+    (subs / "grades.xlsx").write_bytes(b"\x00" * 10)
+    (subs / "good" / "notes.txt").write_text("extra")
+    (subs / "good" / "99_unknown").mkdir()
+    (subs / "good" / "99_unknown" / "other.ipynb").write_text(MASTER.read_text())
+    (subs / "good" / AID / "data.csv").write_text("1,2\n")
+    (subs / "good" / AID / ".ipynb_checkpoints").mkdir()
+    (subs / "good" / AID / ".ipynb_checkpoints" / f"{NB}-checkpoint.ipynb").write_text("{")
 
 
 @pytest.fixture(scope="module")
@@ -50,10 +87,14 @@ def graded(tmp_path_factory):
     (subs / "linked" / AID / f"{NB}.ipynb").symlink_to(target)
     with zipfile.ZipFile(subs / "zipped.zip", "w") as zf:
         zf.writestr(f"{AID}/{NB}.ipynb", MASTER.read_text())
+        zf.writestr("README.md", "an extra file in the zip")
+        zf.writestr("__MACOSX/._x", "more")
     with zipfile.ZipFile(subs / "escaper.zip", "w") as zf:
         zf.writestr(f"../../{NB}.ipynb", MASTER.read_text())
     (subs / "ünïcødé").mkdir()
     shutil.copytree(subs / "good" / AID, subs / "ünïcødé" / AID)
+    _put_bad_names_and_links(subs)
+    _put_extra_files(subs)
     before = _digest(subs)
     out = tmp_path_factory.mktemp("out")
     rows = grade(subs, out, assignments=[AID])
@@ -71,7 +112,9 @@ def test_every_student_gets_a_row_per_test_cell(graded):
     _, _, rows, _ = graded
     students = _by_student(rows)
     assert set(students) == {"good", "blank", "badjson", "oldformat", "nothing",
-                             "linked_target", "linked", "zipped", "escaper", "ünïcødé"}
+                             "linked_target", "linked", "zipped", "escaper", "ünïcødé",
+                             "huge", NOT_UTF8, "misnamed", "linkedfolder", "linkedaid", "fifo",
+                             "twice", "bigzip"}
     counts = {len(v) for v in students.values()}
     assert len(counts) == 1 and counts.pop() == 11  # assignment 01 has 11 graded cells
 
@@ -91,6 +134,15 @@ def test_good_submissions_get_full_marks_and_blank_gets_zero(graded):
     ("nothing", "missing", "no computational_graphs.ipynb"),
     ("linked", "invalid", "symbolic link"),
     ("escaper", "invalid", "leaving its folder"),
+    ("huge", "invalid", "the notebook is 200 MB; at most 20 MB"),
+    ("bigzip", "invalid", "in the zip is 21 MB; at most 20 MB"),
+    (NOT_UTF8, "invalid", "folder name is not valid UTF-8"),
+    ("misnamed", "missing", "no computational_graphs.ipynb submitted; found instead: "
+                            "'comp\\xe9.ipynb'"),
+    ("linkedfolder", "invalid", "the student folder is a symbolic link"),
+    ("linkedaid", "invalid", f"the folder {AID} is a symbolic link"),
+    ("fifo", "missing", "no computational_graphs.ipynb submitted"),
+    ("twice", "invalid", "submitted twice ('twice' and 'twice.zip')"),
 ])
 def test_bad_input_gets_a_clear_row_and_zero(graded, student, status, words):
     rows = _by_student(graded[2])[student]
@@ -117,6 +169,49 @@ def test_regrading_is_idempotent(graded):
     assert sorted((r for r in rows if r.student_id in ("good", "badjson")),
                   key=lambda r: r.key) == sorted(again, key=lambda r: r.key)
     assert (out / "grades.csv").read_text() == first  # nobody else's grades were dropped
+
+
+
+def test_names_that_are_not_utf8_are_written_with_the_bytes_escaped(graded):
+    _, out, _, _ = graded
+    assert f"\n{NOT_UTF8},{AID},{NB}," in (out / "grades.csv").read_text(encoding="utf-8")
+    assert NOT_UTF8 in (out / "report.html").read_text(encoding="utf-8")
+
+
+def _kinds(out: Path) -> list[str]:
+    return [json.loads(line)["kind"] for line in (out / "journal.jsonl").read_text().splitlines()]
+
+
+def _gradebook_totals(out: Path) -> dict:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{out / 'gradebook.db'}") as gb:
+        return {s.student.id: s.score for s in gb.find_assignment(AID).submissions}
+
+
+def test_a_rerun_reuses_unchanged_grades_and_regrades_the_rest(tmp_path):
+    subs, out = tmp_path / "submitted", tmp_path / "out"
+    _put(subs, "alice", MASTER.read_text())
+    _put(subs, "bob", RELEASE.read_text())
+    options = dict(assignments=[AID], report=False, feedback=False, workers=1)
+    first = grade(subs, out, **options)
+    assert _kinds(out).count("graded") == 2
+    (out / "gradebook.db").unlink()  # the gradebook is rebuilt from the journal
+    assert grade(subs, out, **options) == first
+    assert _kinds(out).count("graded") == 2  # nobody was graded again
+    assert _gradebook_totals(out) == {"alice": 100.0, "bob": 0.0}
+    changed = json.loads(MASTER.read_text())
+    changed["cells"].append({"cell_type": "markdown", "id": "extra", "metadata": {},
+                             "source": "done!"})
+    _put(subs, "alice", json.dumps(changed))
+    grade(subs, out, **options)
+    assert _kinds(out).count("graded") == 3  # alice's new notebook only
+    (subs / "bob" / AID / f"{NB}.ipynb").unlink()
+    rows = grade(subs, out, **options)
+    assert {r.status for r in rows if r.student_id == "bob"} == {"missing"}
+    assert _gradebook_totals(out) == {"alice": 100.0}  # bob's old grades left with his notebook
+    grade(subs, out, regrade=True, **options)
+    assert _kinds(out).count("graded") == 4  # --regrade: alice again
 
 
 def test_one_worker_and_two_workers_give_the_same_grades(graded, tmp_path):

@@ -15,8 +15,16 @@ import pytest
 
 from autograder import wire
 from autograder.hidden import _check_remotely
-from autograder.remote import (ProbeServer, Remote, RemoteDict, StudentError, class_names,
-                               is_class, loopback, type_name)
+from autograder.remote import (
+    ProbeServer,
+    Remote,
+    RemoteDict,
+    StudentError,
+    class_names,
+    is_class,
+    loopback,
+    type_name,
+)
 from autograder.results import Row
 from autograder.verdicts import BYPASSED, final_rows
 
@@ -211,8 +219,10 @@ def test_final_score_is_the_lower_of_nbgrader_and_the_verdict(tmp_path):
 
     path = _notebook_with_test_cell(tmp_path, 'check("relu_forward", relu_forward)')
     shown_pass = [Row("s", "a", "nb", "test_a", 5.0, 5.0, "passed", "")]
-    ok = {"test_a": (["relu_forward"], [SuiteResult("relu_forward", True, "fine")])}
-    bad = {"test_a": (["relu_forward"], [SuiteResult("relu_forward", False, "wrong dx")])}
+    ok = {"test_a": (["relu_forward"], [SuiteResult("relu_forward", True, "fine")], False)}
+    bad = {"test_a": (["relu_forward"], [SuiteResult("relu_forward", False, "wrong dx")],
+                      False)}
+    late = {"test_a": (["relu_forward"], [SuiteResult("relu_forward", False, "stopped")], True)}
     assert final_rows(shown_pass, path, ok)[0].score == 5.0
     faked = final_rows(shown_pass, path, bad)[0]
     assert (faked.score, faked.status) == (0.0, "flagged") and "wrong dx" in faked.message
@@ -220,3 +230,29 @@ def test_final_score_is_the_lower_of_nbgrader_and_the_verdict(tmp_path):
     assert (bypassed.score, bypassed.status, bypassed.message) == (0.0, "flagged", BYPASSED)
     honest_fail = [Row("s", "a", "nb", "test_a", 0.0, 5.0, "failed", "kernel says")]
     assert final_rows(honest_fail, path, bad)[0].message == "wrong dx"
+    assert final_rows(honest_fail, path, late)[0].status == "timeout"
+
+
+def _returns_none(*args, **kwargs):
+    return None
+
+
+class _Hollow:
+    """A class whose every method and attribute gives None."""
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def __getattr__(self, name):
+        return _returns_none
+
+
+@pytest.mark.parametrize("student", [_returns_none, _Hollow, None], ids=["function", "class",
+                                                                         "None"])
+def test_no_suite_passes_code_that_gives_none(student):
+    from autograder.checks import load_all, run_suite
+
+    for name in sorted(load_all()):
+        view, conn = loopback(student)
+        result = run_suite(name, view, seed=0, conn=conn)
+        assert not result.passed, f"{name} passed {student!r}: {result.message}"

@@ -86,6 +86,8 @@ def run_suite(name: str, student, seed: int | None = None, conn=None):
     except Exception as err:  # a student object no suite expected: a failure, with the reason
         judge.record(name, False, f"{name}: the hidden checks stopped on what your code "
                                   f"returned ({type(err).__name__}: {str(err)[:200]})")
+    if not judge.verdicts:
+        judge.record(name, False, f"{name}: no hidden check could run on what was submitted")
     flagged = ""
     if conn is not None and REFERENCE_HIDDEN in conn.errors:
         from autograder.verdicts import REFERENCE_USED

@@ -32,7 +32,7 @@ class Judge:
     def call(self, what: str, fn, *args, **kwargs):
         """Call student code; an exception becomes a failed verdict and ``None`` is returned."""
         try:
-            return fn(*args, **kwargs)
+            return self._not_none(what, fn(*args, **kwargs))
         except Exception as err:  # student code may raise anything
             where = error_line(err)
             self.record(what, False, f"{what} raised {type(err).__name__}: {err}{where}")
@@ -65,6 +65,12 @@ class Judge:
             self.record(what, False, f"{what} made numpy warn ({numeric[0].message}); "
                         f"nbgrader scores a test cell that prints a warning as 0{extra}")
             return None
+        return self._not_none(what, got)
+
+    def _not_none(self, what, got):
+        """``got``; a graded call that returns None is a failed verdict (callers stop on None)."""
+        if got is None:
+            self.record(what, False, f"{what} returned None (is a return statement missing?)")
         return got
 
     def close(self, what: str, got, expected, tol: float = 1e-7, hint: str = "",
