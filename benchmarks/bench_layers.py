@@ -6,20 +6,27 @@ PyTorch's (autograd: forward, then backward with the same upstream gradient; or 
 own op where that is the fair equivalent: ``F.cross_entropy``, ``F.multi_margin_loss``
 scaled by C, ``torch.optim.Adam``). Before timing, the two must agree (so both time the
 same computation). Times are ``timeit`` best-of-N, the two sides interleaved repeat by
-repeat so that a busy machine disturbs both alike. Thread counts are left as they are and
-reported (torch's, and numpy's BLAS through threadpoolctl when it is installed): torch
-spreads even elementwise ops over its threads, numpy runs those on one
-(``--torch-threads 1`` for a one-thread comparison).
+repeat so that a busy machine disturbs both alike.
+
+Threads. numpy runs elementwise operations on one thread and its matrix products on its
+BLAS's threads; torch spreads both over its own threads. So every row is timed twice
+(``--threads both``, the default): with each library's own threads (``default``:
+torch's ``get_num_threads()``, numpy's BLAS as loaded), and with one thread each
+(``one``: ``torch.set_num_threads(1)``, numpy's BLAS limited to 1 through threadpoolctl),
+where the elementwise rows compare like with like. The output names the thread counts
+of both settings.
 
 Two sizes: CS231n's (N=256 examples, D=3072 inputs, H=512 hidden, C=10 classes) and a
 small one (N=32, D=64, H=50, C=10), where Python overhead dominates. Writes
-``benchmarks/results/layers.json``. Goal: ratio ours / torch <= 1.0; rows above 1.2 are
-marked. Without PyTorch it prints a line, writes ``{"skipped": ...}`` and exits 0.
+``benchmarks/results/layers.json`` (``rows``: default threads; ``rows_one_thread``).
+Goal: ratio ours / torch <= 1.0; rows above 1.2 are marked. Without PyTorch it prints a
+line, writes ``{"skipped": ...}`` and exits 0.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -216,6 +223,7 @@ def _best_of(ours, theirs, repeat, min_time):
 
 
 def run(torch, repeat=15, min_time=0.02, sizes=tuple(SIZES), only=None):
+    """One row per (size, op), timed under the thread settings in force."""
     rows = []
     for size in sizes:
         for op, case in cases():
@@ -230,6 +238,51 @@ def run(torch, repeat=15, min_time=0.02, sizes=tuple(SIZES), only=None):
                          "marked": t_ours / t_theirs > MARK_RATIO})
     return rows
 
+
+# ---------------------------------------------------------------- threads
+
+SETTINGS = {"default": ("default", "rows"), "one": ("one thread", "rows_one_thread")}
+"""Thread settings: name on the command line -> (label, key of its rows in the JSON)."""
+
+
+def _blas_threads():
+    """Threads of each BLAS numpy and scipy loaded (None without threadpoolctl)."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return None
+    return [pool.get("num_threads") for pool in threadpool_info()
+            if pool.get("user_api") == "blas"]
+
+
+@contextlib.contextmanager
+def threads(torch, setting):
+    """Within the block: each library's own threads ("default"), or one thread each ("one").
+
+    Yields what is in force: {"torch": threads, "blas": threads of each BLAS loaded}.
+    numpy's elementwise operations use one thread either way.
+    """
+    if setting == "default":
+        yield {"torch": torch.get_num_threads(), "blas": _blas_threads()}
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        try:
+            from threadpoolctl import threadpool_limits
+        except ImportError:  # numpy's BLAS keeps its threads; the output says so
+            limit = contextlib.nullcontext()
+        else:
+            limit = threadpool_limits(limits=1, user_api="blas")
+        with limit:
+            yield {"torch": torch.get_num_threads(), "blas": _blas_threads()}
+    finally:
+        torch.set_num_threads(before)
+
+
+def _threads_text(setting, used):
+    blas = "unknown" if used["blas"] is None else "/".join(map(str, used["blas"]))
+    return f"{SETTINGS[setting][0]}: torch {used['torch']}, BLAS {blas}"
 
 
 # ---------------------------------------------------------------- the machine
@@ -275,19 +328,36 @@ def _describe(info):
             f"OPENBLAS_CORETYPE={info['OPENBLAS_CORETYPE']}")
 
 
-def _print_table(rows):
-    header = (f"{'op':22s} {'size':7s} {'shape':22s} {'ours ms':>9s} {'torch ms':>9s} "
-              f"{'ours/torch':>10s}")
+def _print_table(tables):
+    """tables: {setting: (threads used, rows)}, the rows of every setting in the same order."""
+    settings = list(tables)
+    first = tables[settings[0]][1]
+    cols = f"{'ours ms':>9s} {'torch ms':>9s} {'ours/torch':>10s}"
+    left = f"{'op':22s} {'size':7s} {'shape':22s}"
+    print(" " * len(left) + " | ".join(f"{_threads_text(s, tables[s][0]):<{len(cols)}s}"
+                                       for s in settings))
+    header = left + " | ".join(cols for _ in settings)
     print(header)
     print("-" * len(header))
-    for r in rows:
-        flag = f"  ** above {MARK_RATIO}" if r["marked"] else ""
-        print(f"{r['op']:22s} {r['size']:7s} {r['shape']:22s} {r['ours_ms']:9.3f} "
-              f"{r['torch_ms']:9.3f} {r['ratio']:10.2f}{flag}")
-    worst = max(rows, key=lambda r: r["ratio"])
-    above = sum(r["ratio"] > GOAL_RATIO for r in rows)
-    print(f"\n{above} of {len(rows)} rows above the goal ratio {GOAL_RATIO:g}; worst "
-          f"{worst['ratio']:.2f} ({worst['op']}, {worst['size']}); marked: above {MARK_RATIO:g}.")
+    for k, r in enumerate(first):
+        cells, marks = [], []
+        for setting in settings:
+            row = tables[setting][1][k]
+            cells.append(f"{row['ours_ms']:9.3f} {row['torch_ms']:9.3f} {row['ratio']:10.2f}")
+            if row["marked"]:
+                marks.append(SETTINGS[setting][0])
+        flag = f"  ** above {MARK_RATIO} ({', '.join(marks)})" if marks else ""
+        print(f"{r['op']:22s} {r['size']:7s} {r['shape']:22s}" + " | ".join(cells) + flag)
+    print()
+    for setting in settings:
+        rows = tables[setting][1]
+        worst = max(rows, key=lambda r: r["ratio"])
+        above = sum(r["ratio"] > GOAL_RATIO for r in rows)
+        print(f"{_threads_text(setting, tables[setting][0])}: {above} of {len(rows)} rows "
+              f"above the goal ratio {GOAL_RATIO:g}; worst {worst['ratio']:.2f} "
+              f"({worst['op']}, {worst['size']}).")
+    print(f"Marked: above {MARK_RATIO:g}. Threads: torch's, and those of each BLAS loaded "
+          f"(numpy's matrix products); numpy's elementwise operations use one in every setting.")
 
 
 def main(argv=None) -> int:
@@ -300,8 +370,12 @@ def main(argv=None) -> int:
                         help="only this size (may be repeated)")
     parser.add_argument("--only", nargs="+", metavar="WORD",
                         help="only the ops whose name contains one of these words")
+    parser.add_argument("--threads", choices=["both", *SETTINGS], default="both",
+                        help="thread settings to time: each library's own (default), one "
+                             "thread each, or both (the default)")
     parser.add_argument("--torch-threads", type=int, default=None,
-                        help="torch.set_num_threads(N) first (default: torch's own choice)")
+                        help="torch.set_num_threads(N) first: torch's threads in the default "
+                             "setting")
     parser.add_argument("--quick", action="store_true",
                         help="a smoke run: 2 repeats of one call each")
     parser.add_argument("--out", type=Path, default=OUT, help="where to write the JSON")
@@ -323,15 +397,22 @@ def main(argv=None) -> int:
     load_before = os.getloadavg()[0]
     print(_describe(info))
     print(f"timeit best of {args.repeat}, each timing >= {args.min_time:g} s; float64\n")
-    rows = run(torch, args.repeat, args.min_time, tuple(args.size or SIZES), args.only)
-    _print_table(rows)
+    settings = list(SETTINGS) if args.threads == "both" else [args.threads]
+    tables = {}
+    for setting in settings:
+        with threads(torch, setting) as used:
+            tables[setting] = (used, run(torch, args.repeat, args.min_time,
+                                         tuple(args.size or SIZES), args.only))
+    _print_table(tables)
     load = [load_before, os.getloadavg()[0]]
     print(f"Load average {load[0]:.2f} before, {load[1]:.2f} after.")
-    args.out.write_text(json.dumps({
+    report = {
         "goal_ratio": GOAL_RATIO, "mark_ratio": MARK_RATIO, "repeat": args.repeat,
         "min_time": args.min_time, "sizes": SIZES, "machine": info, "load_average": load,
-        "rows": rows,
-    }, indent=2) + "\n")
+        "threads": {SETTINGS[setting][1]: used for setting, (used, _) in tables.items()},
+    }
+    report.update({SETTINGS[setting][1]: rows for setting, (_, rows) in tables.items()})
+    args.out.write_text(json.dumps(report, indent=2) + "\n")
     print(f"wrote {args.out}")
     return 0
 

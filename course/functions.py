@@ -8,6 +8,9 @@ for inputs of magnitude 1e3 and beyond.
 
 Sigmoid and tanh give their local gradient in terms of their output, as the
 lecture does (``sigma'(x) = (1 - sigma(x)) sigma(x)``); the others take ``x``.
+GELU's can also start from the normal CDF Phi(x) that its forward computed
+(``gelu_local_grad_from_cdf``), so that the layer's backward does not redo the
+slow erf.
 
 Some formulas are built step by step in place (``out *= x``), always on a new
 array made inside the function, never on an input: for arrays of a million
@@ -17,12 +20,16 @@ arithmetic on it.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from scipy.special import erf
 
-SQRT_2 = np.sqrt(2.0)
-SQRT_2_OVER_PI = np.sqrt(2.0 / np.pi)
-INV_SQRT_2PI = 1.0 / np.sqrt(2.0 * np.pi)
+# Python floats, not numpy ones: numpy keeps float32 arrays float32 when they meet a
+# Python float, but promotes them to float64 when they meet an np.float64.
+SQRT_2 = math.sqrt(2.0)
+SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 GELU_TANH_COEF = 0.044715
 
 
@@ -67,15 +74,19 @@ def elu_local_grad(x, alpha=1.0):
 
 
 def sigmoid(x):
-    """1 / (1 + exp(-x)), computed as exp(min(x, 0)) / (1 + exp(-|x|)) so it never overflows.
+    """1 / (1 + exp(-x)), computed from z = exp(-|x|) so it never overflows.
 
-    For x >= 0 that is 1 / (1 + e^-x), for x < 0 it is e^x / (1 + e^x): the same
-    number, with every exponent <= 0.
+    z lies in (0, 1]. For x >= 0 the sigmoid is 1 / (1 + z); for x < 0 it is
+    e^x / (1 + e^x) = z / (1 + z): the same number, with one exp and no
+    exponent above 0.
     """
-    out = _in_place(np.exp, np.minimum(x, 0))
-    denominator = _in_place(np.exp, -np.abs(x))
-    denominator += 1
-    out /= denominator
+    z = _in_place(np.exp, -np.abs(x))
+    # The numerator, 1 for x >= 0 and z for x < 0, is max(z, x >= 0) as z <= 1.
+    # (np.where(x >= 0, 1, z) says the same but is several times slower: it
+    # branches on every element.)
+    out = np.maximum(z, x >= 0)
+    z += 1
+    out /= z
     return out
 
 
@@ -114,7 +125,7 @@ def silu_local_grad(x):
 
 
 def _keep_float_dtype(x, out):
-    # erf and the float64 constants promote float32; hand back x's float dtype.
+    # scipy's erf has no float16 loop (it returns float32 or float64): keep x's dtype.
     dtype = getattr(x, "dtype", None)
     return out.astype(dtype, copy=False) if dtype is not None and dtype.kind == "f" else out
 
@@ -125,12 +136,25 @@ def _gelu_safe(x):
     return np.clip(x, -40, 40)
 
 
-def _normal_cdf(x):
-    """Phi(x) = 0.5 * (1 + erf(x / sqrt(2))), the standard normal CDF."""
+def _check_approximate(approximate):
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f'approximate: expected "none" or "tanh", got {approximate!r}')
+
+
+def normal_cdf(x, approximate="none"):
+    """Phi(x) = 0.5 * (1 + erf(x / sqrt(2))), the standard normal CDF.
+
+    ``approximate="tanh"``: GELU's tanh approximation of it,
+    0.5 * (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
+    """
+    _check_approximate(approximate)
+    if approximate == "tanh":
+        xc = _gelu_safe(x)
+        return 0.5 * (1 + np.tanh(SQRT_2_OVER_PI * (xc + GELU_TANH_COEF * xc**3)))
     cdf = _in_place(erf, x / SQRT_2)
     cdf += 1
     cdf *= 0.5
-    return cdf
+    return _keep_float_dtype(x, cdf)
 
 
 def gelu(x, approximate="none"):
@@ -138,28 +162,31 @@ def gelu(x, approximate="none"):
 
     ``approximate="tanh"``: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
     """
-    if approximate == "tanh":
-        xc = _gelu_safe(x)
-        out = 0.5 * x * (1 + np.tanh(SQRT_2_OVER_PI * (xc + GELU_TANH_COEF * xc**3)))
-        return _keep_float_dtype(x, out)
-    if approximate != "none":
-        raise ValueError(f'approximate: expected "none" or "tanh", got {approximate!r}')
-    out = _normal_cdf(x)
+    out = normal_cdf(x, approximate)
     out *= x
-    return _keep_float_dtype(x, out)
+    return out
 
 
 def gelu_local_grad(x, approximate="none"):
     """Phi(x) + x * phi(x) (exact), or the derivative of the tanh form."""
+    return gelu_local_grad_from_cdf(x, normal_cdf(x, approximate), approximate)
+
+
+def gelu_local_grad_from_cdf(x, cdf, approximate="none"):
+    """Phi(x) + x * phi(x) (the product rule on x * Phi(x)), where cdf = Phi(x).
+
+    phi = Phi' is the standard normal density exp(-x**2 / 2) / sqrt(2 pi). For
+    ``approximate="tanh"``, cdf = 0.5 (1 + tanh(u)) with u = sqrt(2/pi) (x + 0.044715 x^3),
+    and its derivative is 0.5 (1 - tanh(u)**2) u' = 2 cdf (1 - cdf) u' (as for the sigmoid).
+    """
+    _check_approximate(approximate)
     xc = _gelu_safe(x)
     if approximate == "tanh":
-        inner = SQRT_2_OVER_PI * (xc + GELU_TANH_COEF * xc**3)
-        t = np.tanh(inner)
-        dinner = SQRT_2_OVER_PI * (1 + 3 * GELU_TANH_COEF * xc**2)
-        return _keep_float_dtype(x, 0.5 * (1 + t) + 0.5 * xc * (1 - t * t) * dinner)
-    if approximate != "none":
-        raise ValueError(f'approximate: expected "none" or "tanh", got {approximate!r}')
-    local = xc * INV_SQRT_2PI
-    local *= _in_place(np.exp, -0.5 * xc * xc)  # x * phi(x)
-    local += _normal_cdf(x)
-    return _keep_float_dtype(x, local)
+        du = SQRT_2_OVER_PI * (1 + 3 * GELU_TANH_COEF * xc * xc)
+        local = 2 * cdf * (1 - cdf) * du
+    else:
+        local = _in_place(np.exp, -0.5 * xc * xc)
+        local *= INV_SQRT_2PI  # phi(x)
+    local *= xc  # x * phi(x)
+    local += cdf
+    return local

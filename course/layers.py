@@ -160,20 +160,24 @@ def gelu_forward(x, approximate="none"):
     """GELU: out = x * Phi(x) (exact, erf); approximate="tanh" for the tanh form.
 
     Inputs: x, any shape; approximate "none" or "tanh".
-    Returns: out (shape of x), cache = (x, approximate).
+    Returns: out (shape of x), cache = (x, approximate, Phi(x)).
     """
     x = _activation_input(x)
-    return F.gelu(x, approximate), (x, approximate)
+    cdf = F.normal_cdf(x, approximate)  # kept: the backward needs it too, and erf is slow
+    return x * cdf, (x, approximate, cdf)
 
 
 def gelu_backward(dout, cache):
-    """dx = dout * GELU'(x), for the form chosen in forward.
+    """dx = dout * (Phi(x) + x * phi(x)), for the form chosen in forward.
 
-    Inputs: dout (shape of x), cache = (x, approximate). Returns: dx (shape of x).
+    Inputs: dout (shape of x), cache = (x, approximate, Phi(x)) from gelu_forward
+    (a cache (x, approximate) is accepted too: Phi(x) is then computed again).
+    Returns: dx (shape of x).
     """
-    x, approximate = cache
+    x, approximate, *kept = cache
     dout = _upstream(dout, x)
-    return _downstream(F.gelu_local_grad(x, approximate), dout)
+    cdf = kept[0] if kept else F.normal_cdf(x, approximate)
+    return _downstream(F.gelu_local_grad_from_cdf(x, cdf, approximate), dout)
 
 
 def silu_forward(x):
