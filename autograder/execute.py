@@ -18,6 +18,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 import nbformat
@@ -34,6 +35,15 @@ OUTPUT_LIMIT = 4 * 2**20
 """Bytes of output one cell may produce; the kernel is interrupted beyond it."""
 TOO_MUCH_OUTPUT = (f"This cell printed more than {OUTPUT_LIMIT // 2**20} MB, so grading "
                    "interrupted it.")
+
+OVER_BUDGET = ('raise TimeoutError("Grading did not run this cell: the notebook used up its '
+               'time budget (COURSE_NOTEBOOK_TIMEOUT).")')
+
+
+def notebook_budget() -> float:
+    """Seconds one notebook may run under grading (``COURSE_NOTEBOOK_TIMEOUT``, default 900)."""
+    return float(os.environ.get("COURSE_NOTEBOOK_TIMEOUT", "900"))
+
 
 VERDICTS: dict = {}
 """notebook name -> {grade_id: (suite names the test cell calls, [SuiteResult], whether the
@@ -88,6 +98,7 @@ class SurvivingExecute(Execute):
                 self._server = ProbeServer(folder, timeout=float(self.timeout or 120) + 30)
                 os.environ["COURSE_PROBE"] = str(self._server.path)
                 attempt = copy.deepcopy(nb)
+                self._deadline = time.monotonic() + notebook_budget()
                 try:
                     return super().preprocess(attempt, resources, km)
                 except (DeadKernelError, CellTimeoutError) as err:
@@ -127,6 +138,8 @@ class SurvivingExecute(Execute):
 
     def preprocess_cell(self, cell, resources, index):
         self._running, self._printed, self._silenced = index, 0, False
+        if cell.get("cell_type") == "code" and time.monotonic() > self._deadline:
+            cell.source = OVER_BUDGET
         names = hidden_suites(cell)
         grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
         if names:

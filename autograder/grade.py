@@ -227,7 +227,7 @@ def _cell_outcome(cell) -> tuple[str, str]:
         if out.get("output_type") == "error":
             ename, evalue = out.get("ename", ""), out.get("evalue", "")
             if "Timeout" in ename:
-                return "timeout", f"the cell did not finish in time ({ename})"
+                return "timeout", (evalue or f"the cell did not finish in time ({ename})")[:300]
             if ename in ("AssertionError", "SelfCheckError"):
                 return "failed", evalue or "a test failed"
             if ename == "NotImplementedError":

@@ -333,3 +333,13 @@ def test_a_harmless_warning_costs_nothing(tmp_path):
     _put(subs, "noisy", _tampered(("master", warn_in_test_cells)))
     rows = grade(subs, tmp_path / "out", assignments=[AID], feedback=False, report=False)
     assert sum(r.score for r in rows) == 100.0
+
+
+def test_a_notebook_past_its_time_budget_stops_running(tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_NOTEBOOK_TIMEOUT", "0")  # the budget is used up at once
+    subs = tmp_path / "submitted"
+    _put(subs, "slow", _tampered(("master", lambda nb: None)))
+    rows = grade(subs, tmp_path / "out", assignments=[AID], feedback=False, report=False,
+                 workers=1)
+    assert rows and all(r.score == 0.0 and r.status == "timeout" for r in rows), rows[:2]
+    assert all("time budget" in r.message for r in rows)
