@@ -309,17 +309,52 @@ def _prepare_course(out: Path, root: Path, assignments, journal: Journal, course
     if done and not force:
         return course_root, make_api(course_root, out / "gradebook.db")
     journal.preparing()
+    cache = _prepared_cache(course, assignments)
+    if not force and cache.is_dir() and not (out / "gradebook.db").exists():
+        # the same course prepared by an earlier run (any output folder): copy, don't redo
+        shutil.copytree(cache / "course", course_root, dirs_exist_ok=True)
+        shutil.copyfile(cache / "gradebook.db", out / "gradebook.db")
+        for aid in assignments:
+            journal.add_released(aid, course)
+        return course_root, make_api(course_root, out / "gradebook.db")
     if (course_root / SOURCE).exists():
         shutil.rmtree(course_root / SOURCE)
     shutil.copytree(root / SOURCE, course_root / SOURCE,
                     ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    fresh = not (out / "gradebook.db").exists()
     api = make_api(course_root, out / "gradebook.db")
     for aid in assignments:
         result = api.generate_assignment(aid, force=True, create=True)
         if not result["success"]:
             raise RuntimeError(f"nbgrader could not set up {aid}: {result.get('error')}")
         journal.add_released(aid, course)
+    if fresh:
+        _store_prepared(cache, course_root, out / "gradebook.db")
     return course_root, api
+
+
+def _prepared_cache(course: str, assignments) -> Path:
+    """Where a prepared course (release and gradebook before any student) is kept."""
+    import hashlib
+
+    import nbgrader
+
+    key = hashlib.sha256(f"{course} {sorted(assignments)} {nbgrader.__version__}".encode())
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "backprop-course" / "prepared" / key.hexdigest()[:32]
+
+
+def _store_prepared(cache: Path, course_root: Path, gradebook: Path) -> None:
+    """Keep a copy of a freshly prepared course for later runs (best effort, atomic)."""
+    tmp = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
+    try:
+        shutil.rmtree(tmp, ignore_errors=True)
+        for folder in (SOURCE, RELEASE):
+            shutil.copytree(course_root / folder, tmp / "course" / folder)
+        shutil.copyfile(gradebook, tmp / "gradebook.db")
+        os.replace(tmp, cache)
+    except OSError:  # no cache folder, or another run stored it first: fine either way
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 @dataclass
