@@ -67,7 +67,9 @@ def hidden(name):
     def stub(*args, **kwargs):
         raise ReferenceNotAvailable(
             f"{name} is the course's reference implementation of a graded function; it is "
-            "not available while grading: use your own implementation")
+            "not available while grading, so graded code must use your own. (In an "
+            "experiment or widget cell this is expected: those run on your own machine "
+            "and carry no points.)")
     stub.__name__ = name.rsplit(".", 1)[-1]
     return stub
 '''
