@@ -98,6 +98,8 @@ class Connection:
     def _handle(self, value):
         if isinstance(value, (Remote, RemoteDict)) and value._conn is self:
             return {"ref": value._ref}
+        if type(value) is Step:
+            return {"ref": 0, "step": value.index}
         raise TypeError(f"cannot send a {type(value).__name__} to the student's kernel")
 
     def decode(self, data):
@@ -112,23 +114,25 @@ class Connection:
         return self.proxies[ref]
 
     # -- requests -------------------------------------------------------------------
-    def apply(self, fn, *args, **kwargs):
-        """``fn(*args, **kwargs)`` in the kernel; ``fn`` a proxy or a name from hidden.APPLY."""
-        request = {"fn": fn if isinstance(fn, str) else self.encode(fn),
-                   "args": self.encode(list(args)), "kwargs": self.encode(list(kwargs.items())),
-                   "errstate": {k: v for k, v in np.geterr().items()}}
+    def _request(self, fn, args, kwargs) -> dict:
         if fn not in _READS:
             self.generation += 1
+        return {"fn": fn if isinstance(fn, str) else self.encode(fn),
+                "args": self.encode(list(args)), "kwargs": self.encode(list(kwargs.items()))}
+
+    def _send(self, request) -> dict:
+        reply = self.transport(request)
+        if "abort" in reply:
+            raise RemoteGone(f"the kernel stopped during the check ({reply['abort']})")
+        return reply
+
+    def _outcome(self, reply):
+        """The value of one reply, after its warnings; its error raised as StudentError."""
         try:
-            reply = self.transport(request)
-            if "abort" in reply:
-                raise RemoteGone(f"the kernel stopped during the check ({reply['abort']})")
-            _write_back([list(args), list(kwargs.values())], self.decode(reply["after"]))
             problems = [(w[0], w[1], w[2]) for w in reply.get("warnings", [])]
             error = reply.get("error")
             value = None if error else self.decode(reply["value"])
-        except (wire.WireError, ConnectionError, OSError, ValueError, KeyError, TypeError,
-                IndexError) as err:
+        except (wire.WireError, ValueError, KeyError, TypeError, IndexError) as err:
             raise RemoteGone(f"lost contact with the notebook's kernel ({err})") from None
         for name, message, line in problems:
             warnings.warn_explicit(str(message), _warning_class(name), "student code",
@@ -137,6 +141,48 @@ class Connection:
             self.errors.append(str(error[0]))
             raise student_error(*error[:3])
         return value
+
+    def apply(self, fn, *args, **kwargs):
+        """``fn(*args, **kwargs)`` in the kernel; ``fn`` a proxy or a name from hidden.APPLY."""
+        request = {**self._request(fn, args, kwargs), "errstate": np.geterr()}
+        try:
+            reply = self._send(request)
+            _write_back([list(args), list(kwargs.values())], self.decode(reply["after"]))
+        except (wire.WireError, ConnectionError, OSError, ValueError, KeyError, TypeError,
+                IndexError) as err:
+            raise RemoteGone(f"lost contact with the notebook's kernel ({err})") from None
+        return self._outcome(reply)
+
+    def apply_all(self, steps) -> list:
+        """``[fn(*args) for fn, *args in steps]`` in the kernel, in one round trip.
+
+        ``Step(k)`` as ``fn`` or an argument stands for step k's value. Arguments are
+        numbers, strings and proxies only (nothing the kernel could change in place).
+        The first step that raises stops the batch and raises here, as ``apply`` would.
+        """
+        requests = []
+        for fn, *args in steps:
+            if any(type(a) in (list, tuple, dict, np.ndarray) for a in args):
+                raise TypeError("apply_all takes numbers, strings, proxies and Steps")
+            requests.append(self._request(fn, args, {}))
+        try:
+            replies = self._send({"steps": requests, "errstate": np.geterr()})["steps"]
+            if type(replies) is not list or not replies or len(replies) > len(requests):
+                raise wire.WireError("a batch reply of the wrong length")
+        except (wire.WireError, ConnectionError, OSError, ValueError, KeyError,
+                TypeError) as err:
+            raise RemoteGone(f"lost contact with the notebook's kernel ({err})") from None
+        values = [self._outcome(reply) for reply in replies]
+        if len(values) < len(requests):
+            raise RemoteGone("the kernel stopped a batch without an error")
+        return values
+
+
+@dataclass(frozen=True)
+class Step:
+    """In ``Connection.apply_all``: the value of an earlier step of the same batch."""
+
+    index: int
 
 
 def _write_back(local, after) -> None:
@@ -325,6 +371,11 @@ def kept_random_state(student):
         np.random.set_state(state)
         if theirs is not None:
             student._conn.apply("np.random.set_state", theirs)
+
+
+def connection(x) -> Connection | None:
+    """The probe connection ``x`` lives behind (a proxy), or None for a local object."""
+    return x._conn if isinstance(x, (Remote, RemoteDict)) else None
 
 
 def is_class(x) -> bool:

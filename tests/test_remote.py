@@ -19,6 +19,8 @@ from autograder.remote import (
     ProbeServer,
     Remote,
     RemoteDict,
+    RemoteGone,
+    Step,
     StudentError,
     class_names,
     is_class,
@@ -137,6 +139,63 @@ def test_errors_and_warnings_keep_their_names():
         fn(1e4)
     assert [w.category for w in caught] == [RuntimeWarning]
     assert conn.errors == ["NotImplementedError"]
+
+
+class _Chain:
+    """A tiny Value: multiply, exp (a warning past 709), and an error on request."""
+
+    def __init__(self, data):
+        self.data = data
+
+    def __mul__(self, other):
+        if other == 0:
+            raise ZeroDivisionError("no zeros here")
+        return _Chain(self.data * other)
+
+    def exp(self):
+        return _Chain(float(np.exp(np.float64(self.data))))
+
+
+def test_a_batch_of_steps_gives_what_one_request_at_a_time_gives():
+    cls, conn = loopback(_Chain)
+    one = cls(1.5)
+    for c in (2.0, -3.0, 0.5):
+        one = one * c
+    one = one.exp()
+    steps = [(cls, 1.5), ("mul", Step(0), 2.0), ("mul", Step(1), -3.0), ("mul", Step(2), 0.5),
+             ("getattr", Step(3), "exp"), (Step(4),)]
+    trips, send = [], conn.transport
+    conn.transport = lambda request: trips.append(1) or send(request)
+    batch = conn.apply_all(steps)
+    assert trips == [1]
+    assert len(batch) == len(steps) and isinstance(batch[-1], cls)
+    assert [n.data for n in (one, batch[-1])] == [np.exp(-4.5)] * 2
+    assert conn.apply_all([("getattr", n, "data") for n in batch[:4]]) == [1.5, 3.0, -9.0, -4.5]
+    assert conn.apply_all([("isinstance", batch[0], cls), ("isinstance", 2.0, cls)]) == [True,
+                                                                                         False]
+
+
+def test_a_batch_stops_at_the_first_error_and_keeps_warnings_per_step():
+    cls, conn = loopback(_Chain)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(ZeroDivisionError, match="no zeros here") as err:
+            conn.apply_all([(cls, 800.0), ("getattr", Step(0), "exp"), (Step(1),),
+                            ("mul", Step(2), 0), ("mul", Step(3), 2.0)])
+    assert isinstance(err.value, StudentError) and conn.errors == ["ZeroDivisionError"]
+    assert [w.category for w in caught] == [RuntimeWarning]  # exp(800) overflowed, once
+    with pytest.raises(TypeError, match="numbers, strings, proxies"):
+        conn.apply_all([("mul", Step(0), [1.0, 2.0])])  # a list could change in the kernel
+
+
+def test_a_batch_reply_of_the_wrong_shape_is_lost_contact():
+    cls, conn = loopback(_Chain)
+    conn.transport = lambda request: {"steps": []}
+    with pytest.raises(RemoteGone):
+        conn.apply_all([(cls, 1.0)])
+    conn.transport = lambda request: {"steps": [{"value": 1.0}] * 3}
+    with pytest.raises(RemoteGone):
+        conn.apply_all([(cls, 1.0), (cls, 2.0)])
 
 
 def test_the_decoder_refuses_what_plain_data_cannot_be():

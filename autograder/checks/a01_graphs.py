@@ -19,7 +19,7 @@ from collections import deque
 import numpy as np
 
 from autograder.checks import suite
-from autograder.remote import class_names, is_class, type_name
+from autograder.remote import Step, class_names, connection, is_class, type_name
 from course import graph as ref
 
 TOL = 1e-9  # gates and graphs are exact formulas: only rounding differs
@@ -232,11 +232,40 @@ def build(cls, leaves, program):
     An instruction is ``(op, args)``; an int argument is a node index, a float a constant
     (for ``**`` the second argument is always the exponent, a plain number).
     """
+    conn = connection(cls)
+    if conn is not None:  # the student's class, in the kernel: the same, in one round trip
+        return _build_there(conn, cls, leaves, program)
     nodes = [cls(v) for v in leaves]
     for op, args in program:
         vals = [nodes[a] if isinstance(a, int) else a for a in args]
         nodes.append(_OPS[op](*vals))
     return nodes
+
+
+_OPERATORS = {"+": "add", "-": "sub", "*": "mul", "/": "truediv", "**": "pow", "neg": "neg"}
+
+
+def _build_there(conn, cls, leaves, program):
+    """``build`` as one batch of steps run by the probe (``Step(k)``: step k's value)."""
+    steps, node_step = [(cls, v) for v in leaves], list(range(len(leaves)))
+    for op, args in program:
+        vals = [Step(node_step[a]) if isinstance(a, int) else a for a in args]
+        if op in _OPERATORS:
+            steps.append((_OPERATORS[op], *vals))
+        else:  # a method: v.relu() is getattr(v, "relu") then a call
+            steps += [("getattr", vals[0], op), (Step(len(steps)),)]
+        node_step.append(len(steps) - 1)
+    values = conn.apply_all(steps)
+    return [values[k] for k in node_step]
+
+
+def _each(student, nodes, fn, *args):
+    """``[fn(node, *args) for node in nodes]`` (getattr or isinstance), in one round trip
+    when the student's class lives in the kernel."""
+    conn = connection(student)
+    if conn is None:
+        return [{"getattr": getattr, "isinstance": isinstance}[fn](n, *args) for n in nodes]
+    return conn.apply_all([(fn, n, *args) for n in nodes])
 
 
 def _valid(op, vals, out):
@@ -351,13 +380,14 @@ def compare_graph(judge, what, student, leaves, program, hint="", backward=True,
     mine, problem = _call_quietly(build, student, leaves, program)
     if problem:
         return judge.record(what, False, f"{what}: building it {problem}")
-    if not all(isinstance(n, student) for n in mine):
-        bad = next(i for i, n in enumerate(mine) if not isinstance(n, student))
+    own = _each(student, mine, "isinstance", student)
+    if not all(k is True for k in own):
+        bad = next(i for i, k in enumerate(own) if k is not True)
         op, args = program[bad - len(leaves)]
         return judge.record(what, False, f"{what}: {_describe(op, args)} returned "
                             f"{type_name(mine[bad])}, expected a new Value (a graph node)")
     theirs = build(ref.Value, leaves, program)
-    data = [_as_float(getattr(n, "data", None)) for n in mine]
+    data = [_as_float(d) for d in _each(student, mine, "getattr", "data", None)]
     if any(d is None for d in data):
         return judge.record(what, False, f"{what}: a node's .data is not a real number")
     if not _close(data, [n.data for n in theirs]):
@@ -375,7 +405,7 @@ def compare_graph(judge, what, student, leaves, program, hint="", backward=True,
     if problem:
         return judge.record(what, False, f"{what}: backward() {problem}")
     theirs[-1].backward()
-    grads = [_as_float(getattr(n, "grad", None)) for n in mine]
+    grads = [_as_float(g) for g in _each(student, mine, "getattr", "grad", None)]
     if any(g is None for g in grads):
         return judge.record(what, False, f"{what}: a node's .grad is not a real number")
     if grads[-1] != 1.0:
