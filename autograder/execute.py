@@ -89,7 +89,10 @@ class SurvivingExecute(Execute):
         name = (resources or {}).get("unique_key", "notebook")
         assignment = (resources or {}).get("nbgrader", {}).get("assignment", "")
         folder = Path(tempfile.mkdtemp(prefix="probe-"))
-        (folder / "work").mkdir()
+        (folder / "work" / ".matplotlib").mkdir(parents=True)
+        fonts = sandbox.font_cache()
+        if fonts is not None:
+            shutil.copyfile(fonts, folder / "work" / ".matplotlib" / fonts.name)
         library = sandbox.grading_library(assignment, _LIBRARIES / assignment)
         sandbox.CURRENT.append(sandbox.Sandbox(library, folder, folder / "work"))
         try:

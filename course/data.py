@@ -84,6 +84,18 @@ def make_spiral(num_classes=3, points_per_class=100, noise=0.2, seed=0, dtype=np
 DIGITS_SIZE = 1797  # images in sklearn.datasets.load_digits
 
 
+def _digits():
+    """scikit-learn's digits file, read without importing scikit-learn (a second saved)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("sklearn")
+    if spec is None or spec.origin is None:
+        raise ModuleNotFoundError("the digits ship with scikit-learn: pip install scikit-learn")
+    table = np.loadtxt(Path(spec.origin).parent / "datasets" / "data" / "digits.csv.gz",
+                       delimiter=",")  # 64 pixels, then the label
+    return table[:, :-1], table[:, -1].astype(np.int64)
+
+
 def load_digits(num_val=200, num_test=300, seed=0, dtype=np.float64, normalize=True,
                 flatten=True, return_indices=False):
     """The 8x8 handwritten digits shipped with scikit-learn, split three ways.
@@ -107,8 +119,6 @@ def load_digits(num_val=200, num_test=300, seed=0, dtype=np.float64, normalize=T
     - idx_train, idx_val, idx_test: (only if return_indices) row indices into
       ``sklearn.datasets.load_digits().data``
     """
-    from sklearn.datasets import load_digits as sklearn_digits
-
     num_val = _checks.integer("num_val", num_val, 0)
     num_test = _checks.integer("num_test", num_test, 0)
     if num_val + num_test >= DIGITS_SIZE:
@@ -117,9 +127,7 @@ def load_digits(num_val=200, num_test=300, seed=0, dtype=np.float64, normalize=T
     dt = _checks.float_dtype(dtype)
     rng = np.random.default_rng(_seed(seed))
 
-    digits = sklearn_digits()
-    X_all = digits.data.astype(np.float64)  # (1797, 64)
-    y_all = digits.target.astype(np.int64)
+    X_all, y_all = _digits()  # (1797, 64) float64, (1797,) int64
     order = rng.permutation(len(X_all))
     num_train = len(X_all) - num_val - num_test
     idx = {"train": order[:num_train],

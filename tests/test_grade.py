@@ -343,3 +343,45 @@ def test_a_notebook_past_its_time_budget_stops_running(tmp_path, monkeypatch):
                  workers=1)
     assert rows and all(r.score == 0.0 and r.status == "timeout" for r in rows), rows[:2]
     assert all("time budget" in r.message for r in rows)
+
+
+@pytest.mark.parametrize("meta", [
+    {"grade": True, "grade_id": "t1", "locked": True, "points": 2, "schema_version": 3,
+     "solution": False, "task": False},
+    {"grade": True, "grade_id": "t1", "locked": True, "points": "two", "schema_version": 3,
+     "solution": False, "task": False},
+    {"grade": True, "grade_id": "t1", "schema_version": 3},
+    {"grade": True, "grade_id": "t1", "locked": True, "points": 2, "schema_version": 3,
+     "solution": False, "task": False, "extra": 1},
+])
+def test_the_compiled_metadata_schema_judges_as_jsonschema_does(meta):
+    import jsonschema
+    from nbgrader.nbgraderformat.v3 import MetadataValidatorV3
+
+    from autograder.workers import _CompiledSchemas
+
+    schema = MetadataValidatorV3().schema
+
+    def verdict(validate):
+        try:
+            validate(meta, schema)
+        except jsonschema.ValidationError as err:
+            return err.message
+        return "valid"
+
+    expected = verdict(jsonschema.validate)
+    compiled = _CompiledSchemas(jsonschema)
+    assert verdict(compiled.validate) == verdict(compiled.validate) == expected
+
+
+def test_kernels_get_a_font_list_built_outside_any_submission():
+    from autograder import sandbox
+
+    fonts = sandbox.font_cache()
+    assert fonts is not None and fonts.name.startswith("fontlist-")
+    import matplotlib
+
+    listed = json.loads(fonts.read_text(encoding="utf-8"))["ttflist"]
+    data = Path(matplotlib.get_data_path())  # matplotlib's own fonts are listed relative to it
+    assert listed and all((data / font["fname"]).is_file() for font in listed)
+    assert sandbox.font_cache() == fonts  # built once per grading process
