@@ -64,6 +64,23 @@ def hidden_suites(cell) -> list[str]:
     return _CHECK_CALL.findall(cell.get("source", ""))
 
 
+EXPERIMENT = ("Not run while grading: an experiment or widget cell (tagged 'experiment'). It "
+              "carries no points; run it yourself in JupyterLab.\n")
+
+
+def is_experiment(cell) -> bool:
+    """A code cell tagged ``experiment`` that is not a test cell: grading does not run it.
+
+    Widgets and experiments the student edits and reruns use the course's reference
+    implementations, which are not available while grading, and no graded cell depends
+    on them. The tag comes from the student's copy: skipping a cell that is not a test
+    cell can cost its author points, never earn them.
+    """
+    meta = cell.get("metadata", {})
+    return (cell.get("cell_type") == "code" and "experiment" in meta.get("tags", ())
+            and not meta.get("nbgrader", {}).get("grade"))
+
+
 STUCK_CELL = (
     'raise TimeoutError("This cell did not finish in time and could not be interrupted, so '
     'grading skipped it and ran the rest of the notebook again.")'
@@ -140,6 +157,10 @@ class SurvivingExecute(Execute):
         return None
 
     def preprocess_cell(self, cell, resources, index):
+        if is_experiment(cell):
+            cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=EXPERIMENT)]
+            cell.execution_count = None
+            return cell, resources
         self._running, self._printed, self._silenced = index, 0, False
         if cell.get("cell_type") == "code" and time.monotonic() > self._deadline:
             cell.source = OVER_BUDGET

@@ -16,7 +16,10 @@ class is graded three ways, one after the other on this machine:
 
 Reported per way: notebooks per second, the speedup against nbgrader, and the median
 seconds per notebook beyond the notebook's own compute. Own compute is the time
-nbclient takes to run the assignment's master solution once, kernel already started.
+nbclient takes to run the assignment's master solution once as graded
+(``NBGRADER_EXECUTION`` set), kernel already started: all its cells for nbgrader, all
+but those tagged ``experiment`` for ``course grade``, which does not run them (the
+printout says how much of the compute they are).
 Per-notebook times are: for ``course grade``, the time a worker spends on each
 notebook (``autograder.workers.autograde``, timed by wrapping it); for nbgrader, each
 subprocess's wall time divided by its number of notebooks (it grades them in one
@@ -74,25 +77,40 @@ def build_class(dest: Path, students: int, assignments) -> dict:
 
 
 def own_compute(assignments) -> dict:
-    """{aid: seconds nbclient takes to run the master solution's cells, kernel started}."""
+    """{aid: {"all": s, "experiments": s}}: nbclient running the master solution's cells as
+    they run when graded (``NBGRADER_EXECUTION`` set, so training cells use their grading
+    budgets), kernel started. "experiments" is the part spent in cells tagged ``experiment``,
+    which ``course grade`` does not run and nbgrader does."""
     from nbclient import NotebookClient
+
+    from autograder.execute import is_experiment
 
     put_tools_on_path()
     seconds = {}
-    for aid in assignments:
-        total = 0.0
-        for path in sorted((REPO / SOURCE / aid).glob("*.ipynb")):
-            nb = nbformat.read(path, as_version=4)
-            client = NotebookClient(nb, timeout=TIMEOUT, kernel_name="python3",
-                                    allow_errors=True,
-                                    extra_arguments=["--IPKernelApp.log_level=ERROR"],
-                                    resources={"metadata": {"path": str(path.parent)}})
-            with client.setup_kernel():
-                start = time.perf_counter()
-                for index, cell in enumerate(nb.cells):
-                    client.execute_cell(cell, index)
-                total += time.perf_counter() - start
-        seconds[aid] = total
+    before = os.environ.get("NBGRADER_EXECUTION")
+    os.environ["NBGRADER_EXECUTION"] = "autograde"
+    try:
+        for aid in assignments:
+            total = experiments = 0.0
+            for path in sorted((REPO / SOURCE / aid).glob("*.ipynb")):
+                nb = nbformat.read(path, as_version=4)
+                client = NotebookClient(nb, timeout=TIMEOUT, kernel_name="python3",
+                                        allow_errors=True,
+                                        extra_arguments=["--IPKernelApp.log_level=ERROR"],
+                                        resources={"metadata": {"path": str(path.parent)}})
+                with client.setup_kernel():
+                    for index, cell in enumerate(nb.cells):
+                        start = time.perf_counter()
+                        client.execute_cell(cell, index)
+                        took = time.perf_counter() - start
+                        total += took
+                        experiments += took if is_experiment(cell) else 0.0
+            seconds[aid] = {"all": total, "experiments": experiments}
+    finally:
+        if before is None:
+            os.environ.pop("NBGRADER_EXECUTION", None)
+        else:
+            os.environ["NBGRADER_EXECUTION"] = before
     return seconds
 
 
@@ -200,6 +218,7 @@ def time_nbgrader(class_dir: Path, course: Path, assignments) -> dict:
 
 
 def _row(way, result, compute, reference=None):
+    """``compute``: {aid: seconds of the notebook's own compute in this way of grading}."""
     beyond = [seconds - compute[aid] for aid, seconds in result["per_notebook"]]
     rate = result["notebooks"] / result["wall_seconds"]
     return {"way": way, "notebooks": result["notebooks"], "wall_seconds": result["wall_seconds"],
@@ -252,10 +271,16 @@ def main(argv=None) -> int:
         one = time_course_grade(tmp / "class", tmp / "out1", 1, assignments)
         two = time_course_grade(tmp / "class", tmp / "out2", 2, assignments)
     reference = theirs["notebooks"] / theirs["wall_seconds"]
-    rows = [_row("nbgrader autograde", theirs, compute),
-            _row("course grade, 1 worker", one, compute, reference),
-            _row("course grade, 2 workers", two, compute, reference)]
+    everything = {aid: c["all"] for aid, c in compute.items()}
+    graded_cells = {aid: c["all"] - c["experiments"] for aid, c in compute.items()}
+    rows = [_row("nbgrader autograde", theirs, everything),
+            _row("course grade, 1 worker", one, graded_cells, reference),
+            _row("course grade, 2 workers", two, graded_cells, reference)]
     _print_table(rows)
+    print(f"Own compute of the {len(assignments)} solutions as graded: "
+          f"{sum(everything.values()):.1f} s, of which "
+          f"{sum(everything.values()) - sum(graded_cells.values()):.1f} s in cells tagged "
+          "experiment (nbgrader runs them, course grade does not).")
     for failure in theirs["failures"]:
         print(f"nbgrader autograde failed: {failure}")
     load = [load_before[0], os.getloadavg()[0]]

@@ -71,11 +71,34 @@ def test_expected_scores_follow_the_declarations():
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
+def graded_run(tmp_path_factory):
     from autograder.grade import grade
 
     out = tmp_path_factory.mktemp("graded")
-    return grade(submissions=EXAMPLES / "submitted", out=out)
+    return grade(submissions=EXAMPLES / "submitted", out=out), out
+
+
+@pytest.fixture(scope="module")
+def graded(graded_run):
+    return graded_run[0]
+
+
+def test_the_solution_shows_no_error_under_grading_and_experiments_are_not_run(graded_run):
+    import nbformat
+
+    from autograder.execute import EXPERIMENT
+
+    notebooks = sorted((graded_run[1] / "course" / "autograded" / "solution").glob("*/*.ipynb"))
+    assert len(notebooks) == 6
+    for path in notebooks:
+        cells = nbformat.read(path, as_version=4).cells
+        errors = [(i, o.get("ename")) for i, c in enumerate(cells) if c.cell_type == "code"
+                  for o in c.outputs if o.output_type == "error"]
+        assert not errors, (path.parent.name, errors)
+        skipped = [c for c in cells if "experiment" in c.metadata.get("tags", [])]
+        assert skipped, path.parent.name
+        for cell in skipped:
+            assert [o.get("text") for o in cell.outputs] == [EXPERIMENT], path.parent.name
 
 
 def test_every_graded_cell_scores_as_declared(graded):
