@@ -204,7 +204,8 @@ def autograde(task: Task) -> Done:
     from nbgrader.api import Gradebook
 
     from autograder.execute import VERDICTS
-    from autograder.grade import Submission, rows_for
+    from autograder.grade import rows_for
+    from autograder.submissions import Submission
     from autograder.verdicts import final_rows
 
     api, root = _WORKER["api"], _WORKER["root"]

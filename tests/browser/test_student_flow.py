@@ -33,8 +33,8 @@ PASSED = "l2_regularization passes every self-check"
 RUN_SECONDS = 60  # the two cells run by hand
 VALIDATE_SECONDS = 240  # nbgrader runs the whole notebook in a kernel of its own
 
-# The cells' execution counts, and whether the kernel is idle with nothing queued.
-COUNTS = """indexes => {
+# JS: `cells` (the cells at `indexes`) and `idle`: the kernel is idle with none of them queued.
+_CELLS_IDLE = """
   const panel = window.jupyterapp.shell.currentWidget;
   const kernel = panel.sessionContext.session && panel.sessionContext.session.kernel;
   const cells = indexes.map(i => panel.content.widgets[i]);
@@ -42,21 +42,17 @@ COUNTS = """indexes => {
     const prompt = cell.node.querySelector('.jp-InputPrompt');
     return prompt && prompt.textContent.includes('*');
   });
-  return {counts: cells.map(cell => cell.model.executionCount),
-          idle: !!kernel && kernel.status === 'idle' && !queued};
+  const idle = !!kernel && kernel.status === 'idle' && !queued;"""
+
+# The cells' execution counts, and whether the kernel is idle with nothing queued.
+COUNTS = "indexes => {" + _CELLS_IDLE + """
+  return {counts: cells.map(cell => cell.model.executionCount), idle};
 }"""
 
-RAN_AGAIN = """([indexes, before]) => {
-  const panel = window.jupyterapp.shell.currentWidget;
-  const kernel = panel.sessionContext.session && panel.sessionContext.session.kernel;
-  const cells = indexes.map(i => panel.content.widgets[i]);
-  const queued = cells.some(cell => {
-    const prompt = cell.node.querySelector('.jp-InputPrompt');
-    return prompt && prompt.textContent.includes('*');
-  });
-  return !!kernel && kernel.status === 'idle' && !queued
-    && cells.every((cell, k) => cell.model.executionCount !== null
-                                && cell.model.executionCount !== before[k]);
+# Idle, and every cell has run since `before` (their earlier execution counts).
+RAN_AGAIN = "([indexes, before]) => {" + _CELLS_IDLE + """
+  return idle && cells.every((cell, k) => cell.model.executionCount !== null
+                                          && cell.model.executionCount !== before[k]);
 }"""
 
 CELL_STATE = """i => {
