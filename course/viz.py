@@ -151,14 +151,45 @@ def plot_activation(name, alpha=None, x_range=(-5, 5), num=401, ax=None):
     fig, ax = _axes(ax, (5, 3.2))
     ax.plot(x, out, color=_BLUE, lw=2, label="f(x)")
     ax.plot(x, grad, color=_RED, lw=1.5, ls="--", label="f'(x)")
-    for i, (start, stop) in enumerate(_runs(np.abs(grad) < VANISHING)):
-        ax.axvspan(x[start], x[stop], color="0.5", alpha=0.15, lw=0, gid="vanishing",
-                   label=f"gradient vanishes (|f'| < {VANISHING:g})" if i == 0 else "_nolegend_")
+    _shade_vanishing(ax, x, grad)
     ax.set_title(name if alpha is None else f"{name} (alpha={alpha:g})")
     ax.set_xlabel("x")
     ax.grid(alpha=0.3)
     ax.legend(loc="upper left", fontsize="small")
     return fig
+
+
+def update_activation(ax, name, alpha=None, x_range=(-5, 5), num=401):
+    """``plot_activation``'s picture on ``ax`` (which it drew) for new inputs, in place.
+
+    The same lines get the new curves, the shading and title are redone, the axes
+    rescale; nothing is cleared, so matplotlib keeps its ticks (re-creating them is
+    most of a redraw). Returns: the Figure.
+    """
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    if "f(x)" not in lines or "f'(x)" not in lines:
+        raise ValueError("ax: expected an Axes drawn by plot_activation")
+    x, out, grad, alpha = activation_curves(name, alpha, x_range, num)
+    lines["f(x)"].set_data(x, out)
+    lines["f'(x)"].set_data(x, grad)
+    shaded = [p for p in ax.patches if p.get_gid() == "vanishing"]
+    for patch in shaded:
+        patch.remove()
+    if bool(_shade_vanishing(ax, x, grad)) != bool(shaded):
+        ax.legend(loc="upper left", fontsize="small")  # the shading's entry comes or goes
+    ax.set_title(name if alpha is None else f"{name} (alpha={alpha:g})")
+    ax.relim()
+    ax.autoscale_view()
+    return _root_figure(ax)
+
+
+def _shade_vanishing(ax, x, grad):
+    """Shade the runs of x where |f'| < VANISHING (gid "vanishing"); returns the runs."""
+    runs = _runs(np.abs(grad) < VANISHING)
+    for i, (start, stop) in enumerate(runs):
+        ax.axvspan(x[start], x[stop], color="0.5", alpha=0.15, lw=0, gid="vanishing",
+                   label=f"gradient vanishes (|f'| < {VANISHING:g})" if i == 0 else "_nolegend_")
+    return runs
 
 
 # ---------------------------------------------------------------- loss landscapes

@@ -112,6 +112,31 @@ def test_relu_shades_its_dead_side_and_leaky_relu_with_large_alpha_shades_nothin
     assert by_gid(viz.plot_activation("leaky_relu", alpha=0.2).axes[0], "vanishing") == []
 
 
+def _picture(ax):
+    """What a reader sees on an activation plot: curves, shading, title, legend, limits."""
+    ax.figure.canvas.draw()
+    spans = sorted((xs_of(p).min(), xs_of(p).max()) for p in by_gid(ax, "vanishing"))
+    return {"lines": [(l.get_label(), l.get_xdata().tolist(), l.get_ydata().tolist())
+                      for l in ax.get_lines()],
+            "spans": spans, "title": ax.get_title(),
+            "legend": [t.get_text() for t in ax.get_legend().get_texts()],
+            "xlim": ax.get_xlim(), "ylim": ax.get_ylim()}
+
+
+def test_updating_an_activation_plot_in_place_draws_what_a_fresh_plot_draws():
+    ax = viz.plot_activation("relu").axes[0]
+    for args in [("sigmoid", None, (-10, 10)), ("leaky_relu", 0.3, (-5, 5)),
+                 ("gelu", None, (-2, 2)), ("elu", 2.0, (-12, 12)), ("relu", None, (-5, 5))]:
+        assert viz.update_activation(ax, *args) is ax.figure
+        fresh = viz.plot_activation(*args).axes[0]
+        got, want = _picture(ax), _picture(fresh)
+        for key in ("xlim", "ylim"):
+            assert np.allclose(got.pop(key), want.pop(key)), (args, key)
+        assert got == want, args
+    with pytest.raises(ValueError, match="drawn by plot_activation"):
+        viz.update_activation(graph_plot.draw_graph(Value(1.0) * 2).axes[0], "relu")
+
+
 def test_activation_redraw_into_axes_replaces_everything():
     fig = viz.plot_activation("sigmoid")
     ax = fig.axes[0]

@@ -30,7 +30,8 @@ def activation_explorer(activation="relu", max_depth=20, seed=0):
 
     Controls: "activation" (the 7 of ``course.layers.ACTIVATIONS``), "alpha" (leaky_relu
     and elu only; reset to the layer's default on a switch), "x_range" (plot x in
-    [-x_range, x_range]), "depth" L. Left: ``viz.plot_activation``, the x axis shaded where
+    [-x_range, x_range]), "depth" L. Left: ``viz.plot_activation`` (then
+    ``viz.update_activation``), the x axis shaded where
     |f'| < viz.VANISHING. Right: the mean |f'(z)| over random pre-activations z ~ N(0, 1),
     multiplied layer after layer: the factor by which a gradient shrinks (or grows) through
     a stack of l such activations, weights left out (as if each W were the identity).
@@ -58,9 +59,11 @@ def activation_explorer(activation="relu", max_depth=20, seed=0):
             ax_depth.grid(alpha=0.3)
         else:
             fig, (ax_f, ax_depth) = box.figure, box.figure.axes
-        if box.changed("activation", "alpha", "x_range"):  # the depth slider leaves f alone
+        if not ax_f.lines:
             viz.plot_activation(name, alpha, x_range, ax=ax_f)
             _few_ticks(ax_f)
+        elif box.changed("activation", "alpha", "x_range"):  # the depth slider leaves f alone
+            viz.update_activation(ax_f, name, alpha, x_range)
         x, _, grad, alpha = viz.activation_curves(name, alpha, x_range)
         factors = np.cumprod(np.abs(_local_grads(name, alpha, z[:L])).mean(axis=1))
         ax_depth.lines[0].set_data(np.arange(1, L + 1), factors)
