@@ -144,7 +144,7 @@ def font_cache() -> Path | None:
                "MPLBACKEND": "agg", "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
         subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"], env=env,
                        capture_output=True, timeout=300, check=False)
-        _FONTS.append(next(iter(sorted((home / ".matplotlib").glob("fontlist-*.json"))), None))
+        _FONTS.append(min((home / ".matplotlib").glob("fontlist-*.json"), default=None))
     return _FONTS[0]
 
 

@@ -152,7 +152,7 @@ def plot_activation(name, alpha=None, x_range=(-5, 5), num=401, ax=None):
     ax.plot(x, out, color=_BLUE, lw=2, label="f(x)")
     ax.plot(x, grad, color=_RED, lw=1.5, ls="--", label="f'(x)")
     _shade_vanishing(ax, x, grad)
-    ax.set_title(name if alpha is None else f"{name} (alpha={alpha:g})")
+    ax.set_title(_activation_title(name, alpha))
     ax.set_xlabel("x")
     ax.grid(alpha=0.3)
     ax.legend(loc="upper left", fontsize="small")
@@ -177,10 +177,14 @@ def update_activation(ax, name, alpha=None, x_range=(-5, 5), num=401):
         patch.remove()
     if bool(_shade_vanishing(ax, x, grad)) != bool(shaded):
         ax.legend(loc="upper left", fontsize="small")  # the shading's entry comes or goes
-    ax.set_title(name if alpha is None else f"{name} (alpha={alpha:g})")
+    ax.set_title(_activation_title(name, alpha))
     ax.relim()
     ax.autoscale_view()
     return _root_figure(ax)
+
+
+def _activation_title(name, alpha):
+    return name if alpha is None else f"{name} (alpha={alpha:g})"
 
 
 def _shade_vanishing(ax, x, grad):
