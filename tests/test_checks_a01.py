@@ -209,6 +209,28 @@ def test_master_notebook_solutions_pass(seed):
     check("q3_backward_order", ns["answer_q3"])
 
 
+
+# Seeds on which the master's Value once failed: it adds a shared node's contributions in
+# another order than course.graph, and a grad that nearly cancels differed by more than
+# 1e-7 of itself (found by running the suite on 3,000 seeds; about 1 in 1,000 failed).
+@pytest.mark.skipif(not MASTER.exists(), reason="master notebook not written yet")
+@pytest.mark.parametrize("seed", [1168, 1500, 1897])
+def test_master_value_passes_where_a_grad_nearly_cancels(seed):
+    check("Value_backward_shared_node", _master_namespace()["Value"], seed=seed)
+
+
+def test_error_scales_follow_first_order_propagation():
+    from autograder.checks.a01_graphs import _error_scales, build
+
+    # f = a * b + c with a = 2, b = -3, c = 6: f is 0, but its terms are 6 in size
+    nodes = build(ref.Value, [2.0, -3.0, 6.0], [("*", [0, 1]), ("+", [3, 2])])
+    data, grad = _error_scales(nodes)
+    assert nodes[-1].data == 0.0
+    # m = a * b: |m| + |b| |a| + |a| |b| = 18; f: |f| + |m|'s scale + |c| = 0 + 18 + 6
+    assert data == [2.0, 3.0, 6.0, 18.0, 24.0]
+    # backward with absolute values: da = |b|, db = |a|, dc = dm = df = 1
+    assert grad == [3.0, 2.0, 1.0, 1.0, 1.0]
+
 # ---- wrong gates fail, naming the mistake ----------------------------------------------------
 
 def test_add_returning_the_inputs_fails():

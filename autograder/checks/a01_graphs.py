@@ -50,11 +50,14 @@ def _as_float(v):
     return None
 
 
-def _close(got, expected, tol=TOL):
+def _close(got, expected, tol=TOL, scale=0.0):
+    """Relative closeness; ``scale``: the size rounding is relative to when it is larger than
+    the values themselves (a sum of terms that nearly cancel, see ``_error_scales``)."""
     got, expected = np.asarray(got, float), np.asarray(expected, float)
     if got.shape != expected.shape:
         return False
-    err = np.abs(got - expected) / np.maximum(1e-8, np.abs(got) + np.abs(expected))
+    size = np.maximum(np.abs(got) + np.abs(expected), scale)
+    err = np.abs(got - expected) / np.maximum(1e-8, size)
     return bool(err.size == 0 or err.max() <= tol)
 
 
@@ -327,6 +330,27 @@ def random_program(rng, n_leaves=4, n_ops=14, shared=True):
     return leaves, program
 
 
+def _error_scales(nodes):
+    """``(data, grad)``: per node of a reference graph, the size its rounding error is relative to.
+
+    Two classes that add the same terms in another order, or write tanh another way, differ
+    by a few ulps of the terms, not of the result: where the terms nearly cancel, the
+    result's own size is no yardstick. First-order error propagation gives the yardstick:
+    forward, ``|out| + sum |local| * scale(input)``; backward, the grads computed with
+    absolute values, ``sum |local| * scale(upstream)``.
+    """
+    data = {}
+    for node in nodes:
+        data[id(node)] = abs(node.data) + sum(abs(local) * data.get(id(x), abs(x.data))
+                                              for x, local in zip(node.inputs, node.local_grads))
+    grad = {id(n): 0.0 for n in nodes}
+    grad[id(nodes[-1])] = 1.0
+    for node in reversed(ref.topological_order(nodes[-1])):
+        for child, local in zip(node.inputs, node.local_grads):
+            grad[id(child)] = grad.get(id(child), 0.0) + abs(local) * grad[id(node)]
+    return [data[id(n)] for n in nodes], [grad[id(n)] for n in nodes]
+
+
 def _wrong_grads(root, nodes, mistake):
     """Grads of ``nodes`` under a mistaken backward pass over the reference graph."""
     order = ref.topological_order(root)
@@ -352,10 +376,11 @@ def _wrong_grads(root, nodes, mistake):
     return [grad.get(id(n), 0.0) for n in nodes]
 
 
-def _diagnose_grads(got, root, nodes):
+def _diagnose_grads(got, root, nodes, scale):
     for mistake, message in (("overwrite", OVERWRITE), ("bfs", ORDER), ("dfs", ORDER)):
         wrong = _wrong_grads(root, nodes, mistake)
-        if _close(got, wrong) and not _close(wrong, [n.grad for n in nodes]):
+        if (_close(got, wrong, tol=1e-7, scale=scale)
+                and not _close(wrong, [n.grad for n in nodes], tol=1e-7, scale=scale)):
             return message
     return ("check each gate's local gradient, that grads are accumulated with +=, and that "
             "every node is visited after all the nodes that use it")
@@ -387,11 +412,13 @@ def compare_graph(judge, what, student, leaves, program, hint="", backward=True,
         return judge.record(what, False, f"{what}: {_describe(op, args)} returned "
                             f"{type_name(mine[bad])}, expected a new Value (a graph node)")
     theirs = build(ref.Value, leaves, program)
+    data_scale, grad_scale = _error_scales(theirs)
     data = [_as_float(d) for d in _each(student, mine, "getattr", "data", None)]
     if any(d is None for d in data):
         return judge.record(what, False, f"{what}: a node's .data is not a real number")
-    if not _close(data, [n.data for n in theirs]):
-        bad = next(i for i, (d, n) in enumerate(zip(data, theirs)) if not _close(d, n.data))
+    if not _close(data, [n.data for n in theirs], scale=data_scale):
+        bad = next(i for i, (d, n, s) in enumerate(zip(data, theirs, data_scale))
+                   if not _close(d, n.data, scale=s))
         if bad < len(leaves):
             return judge.record(what, False, f"{what}: an operation changed its input's data; "
                                 "build a new Value for the result instead")
@@ -410,10 +437,10 @@ def compare_graph(judge, what, student, leaves, program, hint="", backward=True,
         return judge.record(what, False, f"{what}: a node's .grad is not a real number")
     if grads[-1] != 1.0:
         return judge.record(what, False, f"{what}: {ROOT}")
-    if _close(grads, [n.grad for n in theirs], tol=1e-7):
+    if _close(grads, [n.grad for n in theirs], tol=1e-7, scale=grad_scale):
         return judge.record(what, True)
     if diagnose:
-        message = _diagnose_grads(grads, theirs[-1], theirs)
+        message = _diagnose_grads(grads, theirs[-1], theirs, grad_scale)
     else:
         message = hint or ("check the local gradients of "
                            + ", ".join(sorted({op for op, _ in program})))
