@@ -328,6 +328,14 @@ def test_landscape_rejects_bad_arguments():
     with pytest.raises(ValueError, match="reg: expected one of"):
         widgets.loss_landscape(reg=0.5)
 
+def _pixels(fig):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    canvas.draw()
+    return np.asarray(canvas.buffer_rgba()).copy()
+
+
 
 # ---- 05: optimizer_race -------------------------------------------------------------
 
@@ -386,6 +394,18 @@ def test_race_surface_switch_resets_settings_and_start(race):
     assert abs(abs(got["adam"][-1, 1]) - 1) < 0.1 and abs(got["sgd"][-1, 1]) < 0.2
 
 
+def test_race_redrawn_in_place_shows_what_a_fresh_one_shows(race):
+    figure = race.figure
+    for control, value in [("surface", "saddle"), ("lr", 0.01), ("surface", "rosenbrock"),
+                           ("steps", 50), ("surface", "ravine")]:
+        race.controls[control].value = value
+        assert race.figure is figure  # the same figure: contours, markers and paths updated
+        v = race.values()
+        fresh = widgets.optimizer_race(v["surface"])
+        fresh.controls["lr"].value, fresh.controls["steps"].value = v["lr"], v["steps"]
+        assert np.array_equal(_pixels(race.figure), _pixels(fresh.figure)), (control, value)
+
+
 def test_race_diverging_rule_stops_without_overflow(race):
     race.controls["surface"].value = "rosenbrock"
     race.controls["lr"].value = 1.0  # far beyond 2 / curvature for sgd
@@ -431,6 +451,19 @@ def test_jacobian_explorer_shows_a_diagonal_matrix(activation):
     assert J.shape == (9, 9) and np.allclose(J, np.diag(expected), rtol=1e-12, atol=0)
     assert f"<b>{np.count_nonzero(expected)}</b> non-zero entries of 81" in box.text.value
 
+
+
+def test_jacobian_explorer_redrawn_in_place_shows_what_a_fresh_one_shows():
+    box = widgets.jacobian_explorer(size=8)
+    figure = box.figure
+    # larger and smaller sizes (ticks and diagonal labels come and go), other x and J
+    for control, value in [("size", 16), ("activation", "tanh"), ("size", 3), ("seed", 5),
+                           ("size", 12), ("activation", "relu"), ("size", 10)]:
+        box.controls[control].value = value
+        assert box.figure is figure  # the same figure, updated
+        v = box.values()
+        fresh = widgets.jacobian_explorer(v["activation"], v["size"], v["seed"])
+        assert np.array_equal(_pixels(box.figure), _pixels(fresh.figure)), (control, value)
 
 # ---- more of what every widget shares -----------------------------------------------
 

@@ -132,15 +132,21 @@ def jacobian_explorer(activation="relu", size=8, seed=0):
         forward, backward = ACTIVATIONS[name]
         out, cache = forward(x)
         J = np.stack([backward(e, cache) for e in np.eye(n)])
-        fig, (ax,) = (box.figure, box.figure.axes) if box.figure else \
-            _figure(4.6, 4.6, left=0.7, bottom=0.2, top=1.0)
-        ax.clear()
-        ax.imshow(J, cmap="RdBu_r", vmin=-1.2, vmax=1.2)
+        if box.figure is None:
+            fig, (ax,) = _figure(4.6, 4.6, left=0.7, bottom=0.2, top=1.0)
+            ax.imshow(J, cmap="RdBu_r", vmin=-1.2, vmax=1.2)
+            ax.xaxis.tick_top()
+        else:  # redrawn in place: clearing the axes would rebuild every tick (a third
+            fig, (ax,) = box.figure, box.figure.axes  # of the time a change takes)
+        edges = (-0.5, n - 0.5)
+        ax.images[0].set(data=J, extent=(*edges, edges[1], edges[0]))
+        ax.set(xlim=edges, ylim=edges[::-1])
         ax.set_xticks(range(n), labels=[f"{xi:+.2f}" for xi in x], rotation=90,
                       fontsize="x-small")
         ax.set_yticks(range(n), labels=[f"out {i}" for i in range(n)], fontsize="x-small")
-        ax.xaxis.tick_top()
         ax.set_title(f"Jacobian of {name}: d out_i / d x_j", fontsize="medium", pad=30)
+        for text in list(ax.texts):
+            text.remove()
         if n <= 10:  # the diagonal's values
             for i in range(n):
                 ax.text(i, i, f"{J[i, i]:.2g}", ha="center", va="center", fontsize="x-small")

@@ -82,22 +82,26 @@ def optimizer_race(surface="ravine", rules=("sgd", "sgd_momentum", "rmsprop", "a
         f, start, minima, xlim, ylim = SURFACES[name][:5]
         if box.figure is None:
             fig, (ax,) = _figure(7.4, 4, right=1.7)
+            _few_ticks(ax)
+            ax.plot([], [], "*", color="k", ms=10, label="minimum")
+            ax.plot([], [], "o", color="k", ms=5, label="start")
+            for rule in rules:
+                ax.plot([], [], "-o", color=_COLORS.get(rule), ms=2, lw=1.2, label=rule)
+            ax.set(xlabel="x", ylabel="y")
+            ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1.0))
         else:
             fig, (ax,) = box.figure, box.figure.axes
-        if box.changed("surface"):  # contours only when the surface changes
-            ax.clear()
-            _few_ticks(ax)
+        lines = {ln.get_label(): ln for ln in ax.lines}
+        if box.changed("surface"):  # new contours, markers and limits; the lines, legend
+            for contours in list(ax.collections):  # and ticks stay (rebuilding the ticks
+                contours.remove()  # was a quarter of a switch)
             xs, ys = np.linspace(*xlim, 150), np.linspace(*ylim, 150)
             Z = f(*np.meshgrid(xs, ys))[0]
             ax.contour(xs, ys, Z, levels=np.unique(np.quantile(Z, np.linspace(0, 1, 25) ** 2)),
-                       colors="0.6", linewidths=0.6, negative_linestyles="solid")
-            ax.plot(*zip(*minima), "*", color="k", ms=10, label="minimum")
-            ax.plot(*start, "o", color="k", ms=5, label="start")
-            for rule in rules:
-                ax.plot([], [], "-o", color=_COLORS.get(rule), ms=2, lw=1.2, label=rule)
-            ax.set(xlim=xlim, ylim=ylim, xlabel="x", ylabel="y", title=f"{name}")
-            ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1.0))
-        lines = {ln.get_label(): ln for ln in ax.lines}
+                       colors="0.6", linewidths=0.6, negative_linestyles="solid", zorder=1)
+            lines["minimum"].set_data(*zip(*minima))
+            lines["start"].set_data([start[0]], [start[1]])
+            ax.set(xlim=xlim, ylim=ylim)
         rows = []
         for rule, path in paths(name, v["lr"], v["steps"]).items():
             lines[rule].set_data(path[:, 0], path[:, 1])
