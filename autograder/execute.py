@@ -11,7 +11,6 @@ graded as usual.
 from __future__ import annotations
 
 import asyncio
-import atexit
 import copy
 import json
 import os
@@ -50,8 +49,6 @@ VERDICTS: dict = {}
 cell ran out of time)}, from the last notebook executed in this process (read by
 ``autograder.workers.autograde``)."""
 
-_LIBRARIES = Path(tempfile.gettempdir()) / f"course-grading-{os.getpid()}"
-atexit.register(shutil.rmtree, _LIBRARIES, True)
 
 _CHECK_CALL = re.compile(r"""\bcheck\(\s*["'](\w+)["']""")
 
@@ -105,12 +102,12 @@ class SurvivingExecute(Execute):
 
         name = (resources or {}).get("unique_key", "notebook")
         assignment = (resources or {}).get("nbgrader", {}).get("assignment", "")
-        folder = Path(tempfile.mkdtemp(prefix="probe-"))
+        folder = Path(tempfile.mkdtemp(prefix="probe-", dir=sandbox.scratch("grading")))
         (folder / "work" / ".matplotlib").mkdir(parents=True)
         fonts = sandbox.font_cache()
         if fonts is not None:
             shutil.copyfile(fonts, folder / "work" / ".matplotlib" / fonts.name)
-        library = sandbox.grading_library(assignment, _LIBRARIES / assignment)
+        library = sandbox.grading_library(assignment, sandbox.scratch("grading") / assignment)
         sandbox.CURRENT.append(sandbox.Sandbox(library, folder, folder / "work"))
         try:
             for deaths in range(self.max_deaths + 1):

@@ -127,6 +127,38 @@ def grading_library(assignment: str, dest: Path) -> Path:
     return dest
 
 
+_SCRATCH: dict = {}
+
+
+def scratch(kind: str) -> Path:
+    """This process's private folder ``course-KIND-PID-XXXX`` in the temporary folder.
+
+    Made once per process with ``mkdtemp`` (new, mode 0700: never a folder left by an
+    earlier run whose process had the same pid, nor one another user made) and removed
+    at exit. A run that was killed cannot remove its own: the folders of processes that
+    are gone are removed here instead, when the next run makes its own.
+    """
+    if kind not in _SCRATCH:
+        _remove_leftovers(kind)
+        folder = Path(tempfile.mkdtemp(prefix=f"course-{kind}-{os.getpid()}-"))
+        atexit.register(shutil.rmtree, folder, True)
+        _SCRATCH[kind] = folder
+    return _SCRATCH[kind]
+
+
+def _remove_leftovers(kind: str) -> None:
+    for folder in Path(tempfile.gettempdir()).glob(f"course-{kind}-*-*"):
+        pid = folder.name.split("-")[2]
+        try:
+            if not pid.isdigit() or folder.lstat().st_uid != os.getuid():
+                continue
+            os.kill(int(pid), 0)  # raises when no process has this pid
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except OSError:  # alive under another user, or already gone
+            continue
+
+
 _FONTS: list = []
 
 
@@ -138,8 +170,7 @@ def font_cache() -> Path | None:
     sandbox), never by a submission, and copied into each kernel's scratch folder.
     """
     if not _FONTS:
-        home = Path(tempfile.mkdtemp(prefix="course-fonts-"))
-        atexit.register(shutil.rmtree, home, True)
+        home = scratch("fonts")
         env = {"HOME": str(home), "MPLCONFIGDIR": str(home / ".matplotlib"),
                "MPLBACKEND": "agg", "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
         subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"], env=env,
@@ -183,8 +214,14 @@ while True:
 """
 
 
-_IGNORE_SIGINT = ("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_IGN); "
-                  "os.execv(sys.argv[1], sys.argv[1:])")
+# The first process of a sandbox: ignores SIGINT, asks for SIGKILL when its parent (the
+# grading worker) dies (prctl PR_SET_PDEATHSIG, kept across the exec into bwrap), and
+# exits if the parent died already, before it asked; only then becomes bwrap. Without
+# this, a worker killed in the moment between starting the sandbox and bwrap's own
+# --die-with-parent left the sandbox and its kernel running forever.
+_SHIM = ("import ctypes, os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_IGN); "
+         "ctypes.CDLL(None).prctl(1, signal.SIGKILL); "
+         "os.getppid() == int(sys.argv[1]) or os._exit(1); os.execv(sys.argv[2], sys.argv[2:])")
 
 
 def limited_command(cmd: list[str], box: Sandbox) -> list[str]:
@@ -196,8 +233,9 @@ def limited_command(cmd: list[str], box: Sandbox) -> list[str]:
     inner = [sys.executable, "-c", _LIMITER, "watch", *limits, *cmd]
     env = Path(sys.prefix)
     # jupyter_client interrupts a kernel with SIGINT to its whole process group; bwrap must
-    # not die of it (the watchdog gives the kernel back the default handler)
-    args = [sys.executable, "-c", _IGNORE_SIGINT, bwrap(), "--die-with-parent",
+    # not die of it (the watchdog gives the kernel back the default handler). The command
+    # is started by this process (the kernel manager's), which _SHIM checks is alive.
+    args = [sys.executable, "-c", _SHIM, str(os.getpid()), bwrap(), "--die-with-parent",
             "--unshare-all", "--clearenv", "--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc",
             "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
     for link in ("/bin", "/lib", "/lib64", "/sbin"):

@@ -4,6 +4,7 @@ exactly as an uninterrupted run; the journal survives torn writes."""
 import json
 import os
 import random
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -309,3 +310,39 @@ def test_killed_at_random_moments_the_run_ends_as_if_never_killed(small_class, t
           f"killed runs {killed_runs:.0f} s, last runs {sum(to_the_end):.0f} s; "
           f"orphans gone within {max(orphan_exits):.1f} s ({sum(orphan_exits):.0f} s in all); "
           f"total {total:.0f} s")
+
+
+def _with_token(token: str) -> list[int]:
+    """Processes whose command line holds ``token``."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                if token.encode() in (proc / "cmdline").read_bytes():
+                    found.append(int(proc.name))
+            except OSError:
+                pass
+    return found
+
+
+@pytest.mark.skipif(shutil.which("bwrap") is None, reason="needs bwrap")
+def test_a_sandbox_whose_starter_dies_at_once_does_not_outlive_it(tmp_path):
+    from autograder import sandbox
+
+    (tmp_path / "work").mkdir()
+    box = sandbox.Sandbox(tmp_path, tmp_path, tmp_path / "work")
+    token = f"30.{random.randrange(10**8):08d}"  # sleep 30.xxxxxxxx: ours, found by it
+    starter = os.fork()
+    if starter == 0:  # a grading worker killed right after it started a kernel's sandbox,
+        try:  # before bwrap could set up --die-with-parent
+            subprocess.Popen(sandbox.limited_command(["/bin/sleep", token], box))
+        finally:
+            os._exit(0)
+    os.waitpid(starter, 0)
+    deadline = time.monotonic() + ORPHAN_GRACE
+    while _with_token(token) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = _with_token(token)
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert left == [], "the sandbox outlived the process that started it"

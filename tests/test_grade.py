@@ -385,3 +385,35 @@ def test_kernels_get_a_font_list_built_outside_any_submission():
     data = Path(matplotlib.get_data_path())  # matplotlib's own fonts are listed relative to it
     assert listed and all((data / font["fname"]).is_file() for font in listed)
     assert sandbox.font_cache() == fonts  # built once per grading process
+
+
+def test_each_grading_process_has_its_own_fresh_scratch_folder(tmp_path, monkeypatch):
+    import subprocess
+    import sys
+    import tempfile
+
+    from autograder import sandbox
+    from autograder.config import REPO
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(sandbox, "_SCRATCH", {})
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    dead = int(gone.stdout)
+    # left by killed runs: one of a process that is gone, one of a live process (pytest's
+    # parent). The folder was once named by the pid alone, and a later process with the
+    # same pid reused a killed run's library, old probe included (a01's checks broke)
+    left = tmp_path / f"course-grading-{dead}-x1"
+    alive = tmp_path / f"course-grading-{os.getppid()}-x2"
+    for folder in (left, alive):
+        folder.mkdir(parents=True)
+        (folder / ".complete").write_text("", encoding="utf-8")
+    mine = sandbox.scratch("grading")
+    assert mine.parent == tmp_path and mine.name.startswith(f"course-grading-{os.getpid()}-")
+    assert list(mine.iterdir()) == [] and (mine.stat().st_mode & 0o777) == 0o700
+    assert sandbox.scratch("grading") == mine  # once per process
+    assert not left.exists() and alive.exists()
+    library = sandbox.grading_library("01_computational_graphs",
+                                      mine / "01_computational_graphs")
+    assert (library / "autograder" / "hidden.py").read_text(encoding="utf-8") == (
+        REPO / "autograder" / "hidden.py").read_text(encoding="utf-8")
