@@ -108,7 +108,9 @@ class SurvivingExecute(Execute):
         if fonts is not None:
             shutil.copyfile(fonts, folder / "work" / ".matplotlib" / fonts.name)
         library = sandbox.grading_library(assignment, sandbox.scratch("grading") / assignment)
-        sandbox.CURRENT.append(sandbox.Sandbox(library, folder, folder / "work"))
+        box = sandbox.Sandbox(library, folder, folder / "work")
+        sandbox.CURRENT.append(box)
+        alive = sandbox.hold(box)
         try:
             for deaths in range(self.max_deaths + 1):
                 self._running, self._expected, self._timeouts = None, {}, set()
@@ -132,6 +134,7 @@ class SurvivingExecute(Execute):
                                       for gid, names in self._expected.items()}
         finally:
             sandbox.CURRENT.pop()
+            os.close(alive)  # the kernel is shut down; were one left, its watchdog stops it
             shutil.rmtree(folder, ignore_errors=True)
         raise AssertionError("unreachable")
 

@@ -187,6 +187,24 @@ class Sandbox:
     folder: Path  # the kernel's sockets and the probe's socket (short path)
     scratch: Path  # the kernel's writable working folder
 
+    @property
+    def alive(self) -> Path:
+        """A FIFO held open by the grading process (``hold``) while the kernel runs."""
+        return self.folder / "grader-alive"
+
+
+def hold(box: Sandbox) -> int:
+    """Open ``box.alive`` (made here) in this process; close the fd when the kernel is done.
+
+    The sandbox's watchdog stops everything in it once no process holds the FIFO open for
+    writing: when grading ends, and when the grading process dies however it dies. bwrap's
+    --die-with-parent has a moment, while it starts, in which a killed parent leaves its
+    inner process running, and the kernel with it.
+    """
+    if not box.alive.exists():
+        os.mkfifo(box.alive, 0o600)
+    return os.open(box.alive, os.O_RDWR)  # RDWR: opening does not wait for a reader
+
 
 CURRENT: list = []  # [Sandbox] while a notebook is being executed in this process
 
@@ -194,21 +212,28 @@ _LIMITER = """
 import os, resource, signal, sys, time
 for name, value in zip(("CPU", "AS", "NPROC", "FSIZE", "NOFILE"), map(int, sys.argv[3:8])):
     resource.setrlimit(getattr(resource, "RLIMIT_" + name), (value, value))
-if sys.argv[1] != "watch":
+if sys.argv[1] == "exec":
     os.execv(sys.argv[8], sys.argv[8:])
 # inside the sandbox's own process namespace: run the kernel as a child and stop the whole
-# namespace when it holds too many processes (RLIMIT_NPROC does not bind root)
+# namespace when it holds too many processes (RLIMIT_NPROC does not bind root), or when
+# the grading process no longer holds the FIFO open (see hold): reading it gives b"" then
+alive = os.open(sys.argv[1].split("=", 1)[1], os.O_RDONLY | os.O_NONBLOCK)
 signal.signal(signal.SIGINT, signal.SIG_IGN)
 kernel = os.fork()
 if kernel == 0:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+    os.close(alive)
     os.execv(sys.argv[8], sys.argv[8:])
 limit = int(sys.argv[2])
 while True:
     done, status = os.waitpid(kernel, os.WNOHANG)
     if done:
         sys.exit(os.waitstatus_to_exitcode(status) % 256)
-    if sum(name.isdigit() for name in os.listdir("/proc")) > limit:
+    try:
+        grader_gone = os.read(alive, 1) == b""
+    except BlockingIOError:  # held open, nothing written: the grader is there
+        grader_gone = False
+    if grader_gone or sum(name.isdigit() for name in os.listdir("/proc")) > limit:
         os.kill(-1, signal.SIGKILL)
     time.sleep(0.05)
 """
@@ -230,7 +255,7 @@ def limited_command(cmd: list[str], box: Sandbox) -> list[str]:
                                        "user_processes", "file_bytes", "open_files")]
     if not bwrap():
         return [sys.executable, "-c", _LIMITER, "exec", *limits, *cmd]
-    inner = [sys.executable, "-c", _LIMITER, "watch", *limits, *cmd]
+    inner = [sys.executable, "-c", _LIMITER, f"watch={box.alive}", *limits, *cmd]
     env = Path(sys.prefix)
     # jupyter_client interrupts a kernel with SIGINT to its whole process group; bwrap must
     # not die of it (the watchdog gives the kernel back the default handler). The command

@@ -335,6 +335,7 @@ def test_a_sandbox_whose_starter_dies_at_once_does_not_outlive_it(tmp_path):
     starter = os.fork()
     if starter == 0:  # a grading worker killed right after it started a kernel's sandbox,
         try:  # before bwrap could set up --die-with-parent
+            sandbox.hold(box)
             subprocess.Popen(sandbox.limited_command(["/bin/sleep", token], box))
         finally:
             os._exit(0)
@@ -346,3 +347,32 @@ def test_a_sandbox_whose_starter_dies_at_once_does_not_outlive_it(tmp_path):
     for pid in left:
         os.kill(pid, signal.SIGKILL)
     assert left == [], "the sandbox outlived the process that started it"
+
+
+@pytest.mark.skipif(shutil.which("bwrap") is None, reason="needs bwrap")
+def test_the_sandbox_stops_when_the_grader_lets_go_of_it(tmp_path):
+    # bwrap's --die-with-parent can miss (its inner process was once left running after
+    # a kill); the watchdog inside also stops the sandbox once the grading process no
+    # longer holds the FIFO, here while that process lives on
+    from autograder import sandbox
+
+    (tmp_path / "work").mkdir()
+    box = sandbox.Sandbox(tmp_path, tmp_path, tmp_path / "work")
+    token = f"30.{random.randrange(10**8):08d}"
+    alive = sandbox.hold(box)
+    proc = subprocess.Popen(sandbox.limited_command(["/bin/sleep", token], box))
+    try:
+        deadline = time.monotonic() + ORPHAN_GRACE
+        while len(_with_token(token)) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)  # bwrap, the watchdog and the command (sleep) all started
+        time.sleep(0.3)
+        assert proc.poll() is None, "the sandbox stopped while the grader held it"
+        os.close(alive)
+        assert proc.wait(timeout=ORPHAN_GRACE) is not None
+        deadline = time.monotonic() + ORPHAN_GRACE
+        while _with_token(token) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _with_token(token) == []
+    finally:
+        for pid in _with_token(token):
+            os.kill(pid, signal.SIGKILL)
