@@ -6,10 +6,14 @@ message that names its mistake.
 """
 
 import math
+from pathlib import Path
 
+import nbformat
 import numpy as np
 import pytest
 
+from autograder.checks import Judge, run_suite
+from autograder.checks import a05_optimization as a05
 from autograder.hidden import check
 from course import optim, schedules
 from tests.checking import check_fails as _fails
@@ -17,6 +21,8 @@ from tests.checking import check_fails as _fails
 pytestmark = pytest.mark.optimization
 
 SEEDS = range(4)
+MASTER = (Path(__file__).resolve().parents[1] / "solutions" / "05_optimization"
+          / "optimization.ipynb")
 
 
 
@@ -281,6 +287,149 @@ def test_adam_late_t_in_plain_python_names_the_mistake():
 def test_adam_messages_carry_no_expected_values():
     message = _fails("adam_first_step", make_adam(correct=False))
     assert "expected" not in message.replace("expected float", "")
+
+
+# ---------------------------------------------------------------------------
+# Rounding is no mistake: entries whose terms nearly cancel
+# ---------------------------------------------------------------------------
+
+def _master(name):
+    """A function of the master notebook's own solution cells."""
+    ns = {"math": math, "np": np}  # what the notebook's setup cell imports
+    for cell in nbformat.read(MASTER, as_version=4).cells:
+        if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("solution"):
+            exec(cell.source, ns)  # the master's own solutions (trusted code)
+    return ns[name]
+
+
+def rmsprop_grouped(w, dw, config=None):
+    config = {} if config is None else config
+    config.setdefault("learning_rate", 1e-2)
+    config.setdefault("decay_rate", 0.99)
+    config.setdefault("epsilon", 1e-8)
+    rho = config["decay_rate"]
+    cache = rho * config.get("cache", np.zeros_like(w)) + (1 - rho) * dw * dw
+    config["cache"] = cache
+    return w - config["learning_rate"] * (dw / (np.sqrt(cache) + config["epsilon"])), config
+
+
+def rmsprop_lerp(w, dw, config=None):
+    config = {} if config is None else config
+    config.setdefault("learning_rate", 1e-2)
+    config.setdefault("decay_rate", 0.99)
+    config.setdefault("epsilon", 1e-8)
+    cache = config.get("cache", np.zeros_like(w))
+    cache = cache + (1 - config["decay_rate"]) * (dw**2 - cache)  # moved towards dw**2
+    config["cache"] = cache
+    return w - config["learning_rate"] * (dw / (np.sqrt(cache) + config["epsilon"])), config
+
+
+def adam_lerp(w, dw, config=None):
+    config = {} if config is None else config
+    for key, value in (("learning_rate", 1e-3), ("beta1", 0.9), ("beta2", 0.999),
+                       ("epsilon", 1e-8), ("t", 0)):
+        config.setdefault(key, value)
+    b1, b2, t = config["beta1"], config["beta2"], config["t"] + 1
+    m, v = config.get("m", np.zeros_like(w)), config.get("v", np.zeros_like(w))
+    m = m + (1 - b1) * (dw - m)  # moved towards dw, as torch's lerp_
+    v = v + (1 - b2) * (dw * dw - v)
+    denom = np.sqrt(v / (1 - b2**t)) + config["epsilon"]
+    config["m"], config["v"], config["t"] = m, v, t
+    return w - config["learning_rate"] / denom * (m / (1 - b1**t)), config
+
+
+# Seeds on which correct rules once failed in float32: a step nearly cancelled the weight
+# (or a gradient the moment), and another order of the same operations differed by more
+# than 1e-4 of the result, though by a few ulps of the terms (found by running the suites
+# on 10,000 seeds; the master's adam failed on 2 of them, adam_lerp on 46).
+@pytest.mark.skipif(not MASTER.exists(), reason="master notebook not written yet")
+@pytest.mark.parametrize("seed", [4137, 4774])
+def test_master_adam_passes_where_the_step_nearly_cancels_the_weight(seed):
+    check("adam_many_steps", _master("adam"), seed=seed)
+
+
+@pytest.mark.parametrize("name, rule, seed", [
+    ("rmsprop", rmsprop_grouped, 454), ("rmsprop", rmsprop_grouped, 3603),
+    ("rmsprop", rmsprop_lerp, 1898), ("rmsprop", rmsprop_lerp, 5195), ("rmsprop", rmsprop_ok, 2575),
+    ("adam_many_steps", adam_lerp, 90), ("adam_many_steps", adam_lerp, 1800),
+    ("adam_many_steps", adam_lerp, 7145), ("adam_many_steps", make_adam(), 4137),
+])
+def test_other_correct_orders_pass_where_terms_nearly_cancel(name, rule, seed):
+    check(name, rule, seed=seed)
+
+
+@pytest.mark.parametrize("name, rule", [
+    ("sgd_momentum", momentum_ok), ("rmsprop", rmsprop_grouped), ("adam_many_steps", adam_lerp),
+])
+def test_other_correct_orders_pass(name, rule):
+    for seed in SEEDS:
+        check(name, rule, seed=seed)
+
+
+def test_the_judge_measures_an_error_against_the_larger_of_the_entry_and_its_scale():
+    judge = Judge()
+    got, expected = np.array([1e-6, 1.0]), np.array([2e-6, 1.0])
+    assert not judge.close("x", got, expected, tol=1e-4)  # 1e-6 is a third of |got| + |expected|
+    assert judge.close("x", got, expected, tol=1e-4, scale=np.array([1.0, 0.0]))
+    assert not judge.close("x", got, expected, tol=1e-4, scale=np.array([1e-3, 0.0]))
+    assert not judge.close("x", got, expected, tol=1e-4, scale=np.array([np.inf, 0.0]))
+    assert judge.verdicts[-1].message == "x: relative error 3.3e-01 (allowed 0.0001)"
+
+
+def test_error_scales_add_up_the_sizes_of_the_terms():
+    # v = mu v - lr dw = 0.5 * 0.5 - 1 * 0.25 = 0, from terms of size 0.25 each
+    w0, v0, dw = np.array([0.0, 2.0]), np.array([0.5, 0.5]), np.array([0.25, -0.25])
+    config = {"learning_rate": 1.0, "momentum": 0.5, "velocity": v0}
+    next_w, c = optim.sgd_momentum(w0, dw, dict(config))
+    assert c["velocity"][0] == 0.0 and next_w[0] == 0.0
+    w_abs, c_abs = a05._magnitudes("sgd_momentum", w0, config)
+    w_abs, c_abs = optim.sgd_momentum(w_abs, -np.abs(dw), c_abs)
+    assert c_abs["velocity"].tolist() == [0.5, 0.5]  # mu |v| + lr |dw|
+    assert w_abs.tolist() == [0.5, 2.5]  # |w| + the velocity's scale
+    # Adam's m: b1 m + (1 - b1) dw = [-0.5, 0.5], from terms of sizes 0.5 and 1
+    config = {"beta1": 0.5, "m": np.array([1.0, -1.0]), "v": np.ones(2), "t": 3}
+    dw = np.array([-2.0, 2.0])
+    assert optim.adam(np.zeros(2), dw, dict(config))[1]["m"].tolist() == [-0.5, 0.5]
+    w_abs, c_abs = a05._magnitudes("adam", np.zeros(2), config)
+    _, c_abs = optim.adam(w_abs, -np.abs(dw), c_abs)
+    assert np.abs(c_abs["m"]).tolist() == [1.5, 1.5]
+
+
+@pytest.mark.parametrize("suite_name, name, rule, seed", [
+    ("adam_many_steps", "adam", make_adam(), 4137),
+    ("rmsprop", "rmsprop", rmsprop_grouped, 1936),
+])
+def test_a_correct_rule_is_never_told_a_mistake(monkeypatch, suite_name, name, rule, seed):
+    # On these seeds the old hint at the failing step was "add epsilon": with gradients far
+    # above epsilon the rule without it gives the student's numbers, but the reference's
+    # just as closely, so it explains nothing. Hints are worked out at every step.
+    hints, diagnose = [], a05._diagnose
+
+    def recorded(*args):
+        hints.append(diagnose(*args))
+        return hints[-1]
+
+    monkeypatch.setattr(a05, "_diagnose", recorded)
+    run_suite(suite_name, rule, seed)
+    assert hints and set(hints) == {a05.GENERIC[name]}
+
+
+def in_float32(rule):
+    """A correct rule that works in float32 inside: a near miss in float64."""
+    def near_miss(w, dw, config=None):
+        next_w, config = rule(w.astype(np.float32), dw.astype(np.float32), config)
+        return next_w.astype(w.dtype), config
+    return near_miss
+
+
+@pytest.mark.parametrize("suite_name, name, rule", [
+    ("rmsprop", "rmsprop", rmsprop_ok), ("adam_first_step", "adam", make_adam()),
+])
+def test_a_near_miss_gets_the_generic_hint_not_an_epsilon_mistake(suite_name, name, rule):
+    # seed 11: the old hints named epsilon ("add epsilon", "epsilon went inside"), which
+    # the reference's own numbers match as closely as the student's
+    message = _fails(suite_name, in_float32(rule), a05.GENERIC[name], seed=11)
+    assert "epsilon went inside" not in message and "add epsilon" not in message
 
 
 # ---------------------------------------------------------------------------

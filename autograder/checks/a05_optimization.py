@@ -8,6 +8,11 @@ and the first step that differs ends the run. Alongside run the usual mistakes
 the square root, RMSProp's decay weights swapped, ...), each on its own
 trajectory: if one of them reproduces the student's numbers at the failing step,
 the message names it. Messages never contain expected values.
+
+Every entry's error is relative to the larger of its size and the size of the
+terms behind it (``_magnitudes``): where a step nearly cancels the weight, or a
+new gradient nearly cancels a moment, another correct order of the same
+operations rounds differently by far more than the result's own precision.
 """
 
 from __future__ import annotations
@@ -194,8 +199,9 @@ MISTAKES = {
 }
 
 
-def _distance(got, expected) -> float:
-    """The judge's largest relative error; inf where shapes or types differ.
+def _distance(got, expected, scale=0.0) -> float:
+    """The judge's largest relative error (``scale`` as in judge.close); inf where shapes
+    or types differ.
 
     Entries that are inf or nan in both count as equal, so that a mistake that
     blows up is recognised by blowing up in the same places.
@@ -207,7 +213,8 @@ def _distance(got, expected) -> float:
     if got.shape != expected.shape:
         return math.inf
     with np.errstate(all="ignore"):
-        err = np.abs(got - expected) / np.maximum(1e-8, np.abs(got) + np.abs(expected))
+        size = np.maximum(np.abs(got) + np.abs(expected), np.nan_to_num(scale, posinf=0.0))
+        err = np.abs(got - expected) / np.maximum(1e-8, size)
         same = (got == expected) | (np.isnan(got) & np.isnan(expected))
     err = np.where(same, 0.0, err)
     err = np.where(np.isnan(err), math.inf, err)
@@ -218,14 +225,30 @@ def _near(got, expected) -> bool:
     return _distance(got, expected) <= 1e-6
 
 
-def _diagnose(name, tracks, got_w, got_cfg) -> str:
-    """The hint of the mistake whose own trajectory comes closest to the student's step."""
+def _gap(name, step, other, sizes) -> float:
+    """How far apart two steps (next_w, config) are: the largest distance of next_w and
+    of the state, each entry against its error scale (``sizes``, see ``_magnitudes``)."""
+    (w, c), (other_w, other_c), (w_abs, c_abs) = step, other, sizes
+    return max([_distance(w, other_w, w_abs)] +
+               [_distance(c[k], other_c[k], np.abs(c_abs[k])) for k in STATE[name]])
+
+
+def _diagnose(name, tracks, got, ref, sizes, tol) -> str:
+    """The hint of the mistake whose own trajectory comes closest to the student's step.
+
+    A mistake is named only where it shows: where the reference's step differs from the
+    mistake's by more than ``tol`` (the check tells them apart) and ten times more than the
+    student's does. (Without epsilon, say, the step is the reference's up to rounding while
+    the gradients are far above epsilon: a near miss is not told to add it.)
+    """
     best, hint = 1e-6, GENERIC[name]
-    for (_, mistake_hint), (w, c) in zip(MISTAKES[name], tracks):
-        if w is None or not all(k in got_cfg for k in STATE[name]):
+    if not all(k in got[1] for k in STATE[name]):
+        return hint
+    for (_, mistake_hint), track in zip(MISTAKES[name], tracks):
+        if track[0] is None:
             continue
-        gap = max([_distance(got_w, w)] + [_distance(got_cfg[k], c[k]) for k in STATE[name]])
-        if gap < best:
+        gap = _gap(name, got, track, sizes)
+        if gap < best and _gap(name, ref, track, sizes) > max(tol, 10 * gap):
             best, hint = gap, mistake_hint
     return hint
 
@@ -271,18 +294,20 @@ def _call(judge, name, student, w, dw, config, label):
     return out
 
 
-def _close(judge, what, got, expected, tol, hint) -> bool:
+def _close(judge, what, got, expected, tol, hint, scale=None) -> bool:
     """judge.close, with the hint added to every kind of failure (nan, shape, type too)."""
     with np.errstate(all="ignore"):
-        ok = judge.close(what, got, expected, tol=tol, hint=hint)
+        ok = judge.close(what, got, expected, tol=tol, hint=hint, scale=scale)
     if not ok and hint and hint not in judge.verdicts[-1].message:
         judge.verdicts[-1].message += f"; {hint}"
     return ok
 
 
-def _compare(judge, name, label, got_w, got_cfg, ref_w, ref_cfg, tol, hint) -> bool:
-    """next_w (values and dtype) and every state key in config against the reference."""
-    ok = _close(judge, f"next_w{label}", got_w, ref_w, tol, hint)
+def _compare(judge, name, label, got_w, got_cfg, ref_w, ref_cfg, sizes, tol, hint) -> bool:
+    """next_w (values and dtype) and every state key in config against the reference,
+    each entry against its error scale (``sizes``, see ``_magnitudes``)."""
+    w_abs, c_abs = sizes
+    ok = _close(judge, f"next_w{label}", got_w, ref_w, tol, hint, w_abs)
     if ok and not judge.dtype(f"next_w{label}", got_w, ref_w.dtype):
         judge.verdicts[-1].message += ("; keep w's dtype: create the state with "
                                        "np.zeros_like(w), not np.zeros(w.shape)")
@@ -299,7 +324,7 @@ def _compare(judge, name, label, got_w, got_cfg, ref_w, ref_cfg, tol, hint) -> b
                                f"count the steps taken; {hint}")
         else:
             ok &= _close(judge, f"config[{key!r}]{label}", got_cfg[key], ref_cfg[key], tol,
-                         hint)
+                         hint, np.abs(c_abs[key]))
     return bool(ok)
 
 
@@ -314,6 +339,22 @@ def _safe(rule, w, dw, c):
         return None, None
 
 
+def _magnitudes(name, w0, config0):
+    """The start of the reference run on magnitudes, which gives every entry's error scale.
+
+    Fed |w0|, the state's magnitudes and -|dw|, the reference adds up the sizes of the
+    terms behind each entry instead of the terms: mu |v| + lr |dw| for the velocity,
+    |w| + the step's size for next_w. Adam's m starts at -|m| so that its terms share
+    the sign of -|dw|. In float64, so that the scales themselves do not round.
+    """
+    config = None if config0 is None else {
+        k: (np.abs(v).astype(np.float64) if isinstance(v, np.ndarray) else v)
+        for k, v in config0.items()}
+    if name == "adam" and config is not None and "m" in config:
+        config["m"] = -config["m"]
+    return np.abs(w0).astype(np.float64), config
+
+
 def _trajectory(judge, name, student, w0, grads, config0, tol=TOL, what=""):
     """Run student, reference and every mistake from (w0, config0) over grads, side by side.
 
@@ -325,16 +366,18 @@ def _trajectory(judge, name, student, w0, grads, config0, tol=TOL, what=""):
     w_ref, c_ref = w0.copy(), None if config0 is None else _copy(start)
     w_stu, c_stu = w0.copy(), None if config0 is None else _copy(start)
     tracks = [(w0.copy(), _copy(start)) for _ in MISTAKES[name]]
+    sizes = _magnitudes(name, w0, config0)
     for k, dw in enumerate(grads):
         label = f" at step {k + 1} of {len(grads)}{what}" if len(grads) > 1 else what
         out = _call(judge, name, student, w_stu, dw.copy(), c_stu, label)
         if out is None:
             return None
         w_ref, c_ref = REFERENCE[name](w_ref, dw, c_ref)
+        sizes = REFERENCE[name](sizes[0], -np.abs(dw).astype(np.float64), sizes[1])
         tracks = [_safe(rule, w, dw, c) for (rule, _), (w, c) in zip(MISTAKES[name], tracks)]
         w_stu, c_stu = out
-        hint = _diagnose(name, tracks, w_stu, c_stu)
-        if not _compare(judge, name, label, w_stu, c_stu, w_ref, c_ref, tol, hint):
+        hint = _diagnose(name, tracks, (w_stu, c_stu), (w_ref, c_ref), sizes, tol)
+        if not _compare(judge, name, label, w_stu, c_stu, w_ref, c_ref, sizes, tol, hint):
             return None
     return c_stu
 

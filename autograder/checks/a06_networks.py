@@ -68,10 +68,12 @@ def _near(got, expected, tol=1e-6) -> bool:
         and _rel(got, expected) <= tol
 
 
-def _close(judge, what, got, expected, dtype, hint="") -> bool:
-    """judge.close in float64; in float32 the dtype, then errors relative to the array's scale."""
+def _close(judge, what, got, expected, dtype, hint="", scale=0.0) -> bool:
+    """judge.close in float64; in float32 the dtype, then errors relative to the array's
+    largest entry. Either way an entry's error is relative to at least ``scale``, the size of
+    the terms behind it (see ``_grad_scales``)."""
     if np.dtype(dtype) == np.float64:
-        return judge.close(what, got, expected, tol=TOL, hint=hint)
+        return judge.close(what, got, expected, tol=TOL, hint=hint, scale=scale)
     if not isinstance(got, (np.ndarray, np.floating, float)):
         return judge.record(what, False, f"{what}: expected a numpy array or number, "
                             f"got {type_name(got)}")
@@ -86,8 +88,8 @@ def _close(judge, what, got, expected, dtype, hint="") -> bool:
     got64, exp64 = got_arr.astype(np.float64), expected.astype(np.float64)
     if not np.all(np.isfinite(got64)):
         return judge.record(what, False, f"{what}: contains inf or nan")
-    scale = max(float(np.abs(exp64).max()) if exp64.size else 0.0, 1e-8)
-    worst = float(np.abs(got64 - exp64).max() / scale) if exp64.size else 0.0
+    size = np.maximum(max(float(np.abs(exp64).max()) if exp64.size else 0.0, 1e-8), scale)
+    worst = float((np.abs(got64 - exp64) / size).max()) if exp64.size else 0.0
     return judge.record(what, worst <= TOL32, f"{what}: error {worst:.1e} relative to the "
                         f"largest entry (allowed {TOL32:g})" + (f"; {hint}" if hint else ""))
 
@@ -304,21 +306,29 @@ LOSS_MISTAKES = (
 )
 
 
+def _reproduces(loss, grads, v_loss, v_grads) -> bool:
+    return _near(loss, v_loss) and isinstance(grads, dict) and all(
+        _near(grads.get(k), v_grads[k]) for k in v_grads)
+
+
 def _loss_diagnosis(params, X, y, reg, activation, loss, grads, extra=()) -> str:
-    """Name the mistake that reproduces (loss, grads), or ''."""
+    """Name the mistake that reproduces (loss, grads) while the reference's don't, or ''."""
     with np.errstate(all="ignore"):
+        _, ref_loss, ref_grads = _variant(params, X, y, reg, activation)
         for flags, message in (*extra, *LOSS_MISTAKES, *SCORE_MISTAKES):
             _, v_loss, v_grads = _variant(params, X, y, reg, activation, **flags)
-            if _near(loss, v_loss) and isinstance(grads, dict) and all(
-                    _near(grads.get(k), v_grads[k]) for k in v_grads):
+            if _reproduces(loss, grads, v_loss, v_grads) and \
+                    not _reproduces(ref_loss, ref_grads, v_loss, v_grads):
                 return message
     return ""
 
 
 def _scores_diagnosis(params, X, activation, scores, extra=()) -> str:
     with np.errstate(all="ignore"):
+        reference = _variant(params, X, None, 0.0, activation)[0]
         for flags, message in (*extra, *SCORE_MISTAKES):
-            if _near(scores, _variant(params, X, None, 0.0, activation, **flags)[0]):
+            candidate = _variant(params, X, None, 0.0, activation, **flags)[0]
+            if _near(scores, candidate) and not _near(reference, candidate):
                 return message
     return ""
 
@@ -360,6 +370,37 @@ def _unmodified(judge, label, X, X0, y, y0, params, params0):
                  f"{', '.join(changed)} in place; the loss must not modify the params")
 
 
+def _grad_scales(params, X, y, reg, activation):
+    """Per gradient entry, the size of the terms behind it, which its rounding is relative to.
+
+    Where a sum over the batch nearly cancels, another order of it differs by ulps of the
+    terms, not of the sum. The backward pass on magnitudes (float64) adds up their sizes:
+    (p + one_hot(y)) / N, then |h|.T @ d + reg |W|, d.sum(0), |act backward(d @ |W|.T)|.
+    """
+    p = {k: np.asarray(v, np.float64) for k, v in params.items()}
+    L = len(p) // 2
+    fwd, bwd = layers.ACTIVATIONS[activation]
+    h = np.asarray(X, np.float64).reshape(X.shape[0], -1)
+    inputs, caches = [h], []
+    for l in range(1, L):
+        h, cache = fwd(h @ p[f"W{l}"] + p[f"b{l}"])
+        inputs.append(h)
+        caches.append(cache)
+    scores = h @ p[f"W{L}"] + p[f"b{L}"]
+    e = np.exp(scores - scores.max(axis=1, keepdims=True))
+    d = e / e.sum(axis=1, keepdims=True)
+    d[np.arange(len(d)), y] += 1
+    d /= len(d)
+    scales = {}
+    for l in range(L, 0, -1):
+        if l < L:
+            d = np.abs(bwd(d, caches[l - 1]))
+        scales[f"W{l}"] = np.abs(inputs[l - 1]).T @ d + reg * np.abs(p[f"W{l}"])
+        scales[f"b{l}"] = d.sum(axis=0)
+        d = d @ np.abs(p[f"W{l}"]).T
+    return scales
+
+
 def _compare_loss(judge, label, got, ref_loss, ref_grads, params, X, y, reg, activation,
                   dtype=np.float64, extra=()) -> bool:
     """Compare (loss, grads) with the reference; on a mismatch name the mistake if one fits."""
@@ -380,13 +421,15 @@ def _compare_loss(judge, label, got, ref_loss, ref_grads, params, X, y, reg, act
                                                for k in ref_grads)
     if not right and dtype == np.float64:
         hint = _loss_diagnosis(params, X, y, reg, activation, loss, grads, extra)
+    with np.errstate(all="ignore"):
+        scales = _grad_scales(params, X, y, reg, activation)
     ok = True
-    for what, got_k, expected_k in [("loss", loss, ref_loss),
-                                    *((f"grads[{k!r}]", grads[k], ref_grads[k])
-                                      for k in ref_grads)]:
+    for what, got_k, expected_k, scale in [("loss", loss, ref_loss, 0.0),
+                                           *((f"grads[{k!r}]", grads[k], ref_grads[k],
+                                              scales[k]) for k in ref_grads)]:
         # the diagnosis is said once, with the first wrong quantity
-        ok = _close(judge, f"{label}: {what}", got_k, expected_k, dtype, hint if ok else "") \
-            and ok
+        ok = _close(judge, f"{label}: {what}", got_k, expected_k, dtype, hint if ok else "",
+                    scale) and ok
     return ok
 
 
@@ -644,8 +687,10 @@ def _variant_extra(activation):
 def _loss_value_diagnosis(params, X, y, reg, activation, loss) -> str:
     """For the loss value alone: which mistake gives the student's number."""
     with np.errstate(all="ignore"):
+        reference = _variant(params, X, y, reg, activation)[1]
         for flags, message in LOSS_MISTAKES:
-            if _near(loss, _variant(params, X, y, reg, activation, **flags)[1]):
+            candidate = _variant(params, X, y, reg, activation, **flags)[1]
+            if _near(loss, candidate) and not _near(reference, candidate):
                 return message
     return ""
 

@@ -74,12 +74,15 @@ class Judge:
         return got
 
     def close(self, what: str, got, expected, tol: float = 1e-7, hint: str = "",
-              atol: float = 0.0) -> bool:
+              atol: float = 0.0, scale=None) -> bool:
         """``got`` is a real array of ``expected``'s shape, equal up to relative error ``tol``.
 
         ``atol``: entries that differ by at most this much count as equal whatever their
         relative error (for entries near 0, where a different correct formula rounds
-        differently).
+        differently). ``scale``: per entry (or one number), the size its error is relative
+        to where that is larger than ``|got| + |expected|``: the magnitude of the terms
+        behind an entry whose terms nearly cancel, so that rounding them in another order
+        is no mistake.
         """
         expected = np.asarray(expected)
         if got is None:
@@ -100,7 +103,11 @@ class Judge:
             return self.record(what, False, f"{what}: contains inf or nan")
         exp64 = expected.astype(np.float64)
         diff = np.abs(got64 - exp64)
-        err = np.where(diff <= atol, 0.0, diff / np.maximum(1e-8, np.abs(got64) + np.abs(exp64)))
+        size = np.abs(got64) + np.abs(exp64)
+        if scale is not None:
+            scale = np.asarray(scale, np.float64)
+            size = np.maximum(size, np.where(np.isfinite(scale), scale, 0.0))
+        err = np.where(diff <= atol, 0.0, diff / np.maximum(1e-8, size))
         worst = float(err.max()) if err.size else 0.0
         message = f"{what}: relative error {worst:.1e} (allowed {tol:g})"
         return self.record(what, worst <= tol, message + (f"; {hint}" if hint else ""))
