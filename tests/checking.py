@@ -1,5 +1,9 @@
 """Helpers for the hidden-check suite tests (tests/test_checks_a0N.py)."""
 
+import math
+
+import nbformat
+import numpy as np
 import pytest
 
 from autograder.hidden import check
@@ -13,3 +17,12 @@ def check_fails(name, student, *words, seed=0):
     for word in words:
         assert word in message, message
     return message
+
+
+def master_namespace(path):
+    """The names defined by the solution cells of the master notebook at ``path``."""
+    ns = {"math": math, "np": np}  # what the notebooks' setup cells import
+    for cell in nbformat.read(path, as_version=4).cells:
+        if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("solution"):
+            exec(cell.source, ns)  # the master's own solutions (trusted code)
+    return ns

@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-import nbformat
 import numpy as np
 import pytest
 
@@ -20,6 +19,7 @@ from autograder.checks import load_all
 from autograder.hidden import check
 from course import graph as ref
 from tests.checking import check_fails as fails
+from tests.checking import master_namespace
 
 pytestmark = pytest.mark.graphs
 
@@ -185,20 +185,10 @@ def test_concept_answers_pass():
     check("q3_backward_order", "b")
 
 
-def _master_namespace():
-    nb = nbformat.read(MASTER, as_version=4)
-    ns = {"math": math, "np": np}  # what the notebook's setup cell imports
-    for cell in nb.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if cell.cell_type == "code" and meta.get("solution"):
-            exec(cell.source, ns)  # the master's own solutions (trusted code)
-    return ns
-
-
 @pytest.mark.skipif(not MASTER.exists(), reason="master notebook not written yet")
 @pytest.mark.parametrize("seed", SEEDS[:2])
 def test_master_notebook_solutions_pass(seed):
-    ns = _master_namespace()
+    ns = master_namespace(MASTER)
     for name in ("add_local_grads", "multiply_local_grads", "max_local_grads",
                  "sigmoid_local_grad"):
         check(name, ns[name], seed=seed)
@@ -216,7 +206,7 @@ def test_master_notebook_solutions_pass(seed):
 @pytest.mark.skipif(not MASTER.exists(), reason="master notebook not written yet")
 @pytest.mark.parametrize("seed", [1168, 1500, 1897])
 def test_master_value_passes_where_a_grad_nearly_cancels(seed):
-    check("Value_backward_shared_node", _master_namespace()["Value"], seed=seed)
+    check("Value_backward_shared_node", master_namespace(MASTER)["Value"], seed=seed)
 
 
 def test_error_scales_follow_first_order_propagation():

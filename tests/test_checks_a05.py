@@ -8,7 +8,6 @@ message that names its mistake.
 import math
 from pathlib import Path
 
-import nbformat
 import numpy as np
 import pytest
 
@@ -17,6 +16,7 @@ from autograder.checks import a05_optimization as a05
 from autograder.hidden import check
 from course import optim, schedules
 from tests.checking import check_fails as _fails
+from tests.checking import master_namespace
 
 pytestmark = pytest.mark.optimization
 
@@ -40,11 +40,15 @@ def momentum_ok(w, dw, config=None):
     return w + v, config
 
 
-def rmsprop_ok(w, dw, config=None):
+def _rmsprop_config(config):
     config = {} if config is None else config
-    config.setdefault("learning_rate", 1e-2)
-    config.setdefault("decay_rate", 0.99)
-    config.setdefault("epsilon", 1e-8)
+    for key, value in (("learning_rate", 1e-2), ("decay_rate", 0.99), ("epsilon", 1e-8)):
+        config.setdefault(key, value)
+    return config
+
+
+def rmsprop_ok(w, dw, config=None):
+    config = _rmsprop_config(config)
     cache = config.get("cache", np.zeros_like(w))
     rho = config["decay_rate"]
     cache = rho * cache + (1 - rho) * dw**2
@@ -293,20 +297,8 @@ def test_adam_messages_carry_no_expected_values():
 # Rounding is no mistake: entries whose terms nearly cancel
 # ---------------------------------------------------------------------------
 
-def _master(name):
-    """A function of the master notebook's own solution cells."""
-    ns = {"math": math, "np": np}  # what the notebook's setup cell imports
-    for cell in nbformat.read(MASTER, as_version=4).cells:
-        if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("solution"):
-            exec(cell.source, ns)  # the master's own solutions (trusted code)
-    return ns[name]
-
-
 def rmsprop_grouped(w, dw, config=None):
-    config = {} if config is None else config
-    config.setdefault("learning_rate", 1e-2)
-    config.setdefault("decay_rate", 0.99)
-    config.setdefault("epsilon", 1e-8)
+    config = _rmsprop_config(config)
     rho = config["decay_rate"]
     cache = rho * config.get("cache", np.zeros_like(w)) + (1 - rho) * dw * dw
     config["cache"] = cache
@@ -314,10 +306,7 @@ def rmsprop_grouped(w, dw, config=None):
 
 
 def rmsprop_lerp(w, dw, config=None):
-    config = {} if config is None else config
-    config.setdefault("learning_rate", 1e-2)
-    config.setdefault("decay_rate", 0.99)
-    config.setdefault("epsilon", 1e-8)
+    config = _rmsprop_config(config)
     cache = config.get("cache", np.zeros_like(w))
     cache = cache + (1 - config["decay_rate"]) * (dw**2 - cache)  # moved towards dw**2
     config["cache"] = cache
@@ -345,7 +334,7 @@ def adam_lerp(w, dw, config=None):
 @pytest.mark.skipif(not MASTER.exists(), reason="master notebook not written yet")
 @pytest.mark.parametrize("seed", [4137, 4774])
 def test_master_adam_passes_where_the_step_nearly_cancels_the_weight(seed):
-    check("adam_many_steps", _master("adam"), seed=seed)
+    check("adam_many_steps", master_namespace(MASTER)["adam"], seed=seed)
 
 
 @pytest.mark.parametrize("name, rule, seed", [
